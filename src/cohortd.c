@@ -1,0 +1,286 @@
+/*
+ * cohortd.c: main: options, config, wiring, signals and the event loop.
+ */
+#include <sys/time.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cohortd.h"
+
+#ifndef COHORT_CONF_DEFAULT
+#define COHORT_CONF_DEFAULT	"/etc/cohort/cohortd.conf"
+#endif
+
+/* How long SIGTERM waits for BYE frames to flush before exiting. */
+#define SHUTDOWN_GRACE_MS	1000
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: cohortd [-dtvV] [-c file] [-n node_id]\n"
+	    "  -c file     config file (default %s)\n"
+	    "  -n node_id  act as this node of the config's nodes list\n"
+	    "  -t          check the config and exit: 0 if valid, 1 if not\n"
+	    "  -v          with -t, print the config with every default\n"
+	    "  -d          log debug messages\n"
+	    "  -V          print the version and exit\n"
+	    "  -h          print this help and exit\n", COHORT_CONF_DEFAULT);
+}
+
+uint64_t
+now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+}
+
+uint64_t
+wall_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+static int
+nodes_equal(const struct cohort_conf *a, const struct cohort_conf *b)
+{
+	size_t	i;
+
+	if (a->n_nodes != b->n_nodes)
+		return (0);
+	for (i = 0; i < a->n_nodes; i++)
+		if (strcmp(a->nodes[i].id, b->nodes[i].id) != 0 ||
+		    strcmp(a->nodes[i].address, b->nodes[i].address) != 0 ||
+		    a->nodes[i].port != b->nodes[i].port)
+			return (0);
+	return (1);
+}
+
+/*
+ * SIGHUP: parse the file again.  An invalid file changes nothing.  Log
+ * level, heartbeat, reconnect and limits apply at once; the identity of
+ * the node, the node list and the socket need a restart and are named.
+ */
+static void
+cohortd_reload(struct cohortd *sc)
+{
+	struct cohort_conf	 nc;
+	char			 err[512];
+
+	notify_reloading();
+	if (config_load(sc->conf_path, sc->node_override, &nc, err,
+	    sizeof(err)) == -1) {
+		log_warnx("reload refused, still running on the old config: "
+		    "%s", err);
+		notify_ready(sc);
+		return;
+	}
+	if (strcmp(nc.cluster, sc->conf.cluster) != 0 ||
+	    strcmp(nc.node_id, sc->conf.node_id) != 0 ||
+	    strcmp(nc.socket, sc->conf.socket) != 0 ||
+	    !nodes_equal(&nc, &sc->conf))
+		log_warnx("reload: changes to cluster, node_id, nodes or "
+		    "socket take effect at the next restart; they were not "
+		    "applied");
+	sc->conf.lim = nc.lim;
+	sc->conf.log_debug = nc.log_debug;
+	log_setverbose(sc->debug || sc->conf.log_debug);
+	config_free(&nc);
+	peer_apply_conf(sc);
+	log_info("reloaded %s", sc->conf_path);
+	notify_ready(sc);
+}
+
+static void
+cohortd_exit_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct cohortd	*sc = arg;
+
+	(void)fd;
+	(void)ev;
+	log_info("BYE not flushed to every peer in %d ms, exiting anyway",
+	    SHUTDOWN_GRACE_MS);
+	event_base_loopexit(sc->base, NULL);
+}
+
+static void
+cohortd_signal_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	struct cohortd	*sc = arg;
+	struct timeval	 tv = { 0, SHUTDOWN_GRACE_MS * 1000 };
+
+	(void)ev;
+	if (sig == SIGHUP) {
+		log_info("SIGHUP: reloading %s", sc->conf_path);
+		cohortd_reload(sc);
+		return;
+	}
+	if (sc->stopping)
+		return;
+	log_info("%s: leaving the cluster", sig == SIGTERM ? "SIGTERM" :
+	    "SIGINT");
+	sc->stopping = 1;
+	notify_stopping();
+	control_shutdown(sc);
+	peer_shutdown(sc);
+	sc->ev_exit_timer = evtimer_new(sc->base, cohortd_exit_cb, sc);
+	if (sc->ev_exit_timer != NULL)
+		evtimer_add(sc->ev_exit_timer, &tv);
+}
+
+static int
+check_config(const char *path, const char *node, int verbose)
+{
+	struct cohort_conf	conf;
+	char			err[512];
+
+	if (config_load(path, node, &conf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "cohortd: %s\n", err);
+		return (1);
+	}
+	if (verbose)
+		config_print(&conf, stdout);
+	else
+		fprintf(stderr, "cohortd: %s: configuration OK (node %s, %zu "
+		    "nodes in cluster %s)\n", path, conf.node_id, conf.n_nodes,
+		    conf.cluster);
+	config_free(&conf);
+	return (0);
+}
+
+static void
+cohortd_signals(struct cohortd *sc)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sc->ev_sigterm = evsignal_new(sc->base, SIGTERM, cohortd_signal_cb, sc);
+	sc->ev_sigint = evsignal_new(sc->base, SIGINT, cohortd_signal_cb, sc);
+	sc->ev_sighup = evsignal_new(sc->base, SIGHUP, cohortd_signal_cb, sc);
+	if (sc->ev_sigterm == NULL || sc->ev_sigint == NULL ||
+	    sc->ev_sighup == NULL || evsignal_add(sc->ev_sigterm, NULL) ||
+	    evsignal_add(sc->ev_sigint, NULL) || evsignal_add(sc->ev_sighup,
+	    NULL))
+		fatalx("cannot install signal handlers");
+}
+
+static void
+cohortd_free(struct cohortd *sc)
+{
+	control_shutdown(sc);
+	peer_free_all(sc);
+	if (sc->ev_sigterm)
+		event_free(sc->ev_sigterm);
+	if (sc->ev_sigint)
+		event_free(sc->ev_sigint);
+	if (sc->ev_sighup)
+		event_free(sc->ev_sighup);
+	if (sc->ev_exit_timer)
+		event_free(sc->ev_exit_timer);
+	if (sc->ev_watchdog)
+		event_free(sc->ev_watchdog);
+	config_free(&sc->conf);
+	event_base_free(sc->base);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "help",	no_argument,	NULL,	'h' },
+		{ "version",	no_argument,	NULL,	'V' },
+		{ NULL,		0,		NULL,	0 }
+	};
+	struct cohortd	 sc;
+	char		 err[512];
+	int		 ch, check = 0, verbose = 0;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.conf_path = COHORT_CONF_DEFAULT;
+	while ((ch = getopt_long(argc, argv, "c:dhn:tvV", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			sc.conf_path = optarg;
+			break;
+		case 'd':
+			sc.debug = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return (0);
+		case 'n':
+			sc.node_override = optarg;
+			break;
+		case 't':
+			check = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'V':
+			printf("cohortd %s (protocol %d)\n", PACKAGE_VERSION,
+			    PROTO_VERSION);
+			return (0);
+		default:
+			usage(stderr);
+			return (1);
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return (1);
+	}
+	if (check)
+		return (check_config(sc.conf_path, sc.node_override, verbose));
+
+	log_init("cohortd", sc.debug);
+	if (config_load(sc.conf_path, sc.node_override, &sc.conf, err,
+	    sizeof(err)) == -1)
+		fatalx("%s", err);
+	log_setverbose(sc.debug || sc.conf.log_debug);
+
+	/* New at every start, and larger than the last one: a restart shows. */
+	{
+		struct timespec	ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		sc.incarnation = (uint64_t)ts.tv_sec * 1000000 +
+		    (uint64_t)ts.tv_nsec / 1000;
+	}
+	sc.started_ms = wall_ms();
+	if ((sc.base = event_base_new()) == NULL)
+		fatalx("cannot create the event base");
+	cohortd_signals(&sc);
+	if (peer_init(&sc) == -1 || control_init(&sc) == -1) {
+		cohortd_free(&sc);
+		return (1);
+	}
+	log_info("node %s of cluster %s started (incarnation %llu, %zu "
+	    "peers, heartbeat %u ms, timeout %u ms)", sc.conf.node_id,
+	    sc.conf.cluster, (unsigned long long)sc.incarnation,
+	    sc.conf.n_nodes - 1, sc.conf.lim.hb_interval_ms,
+	    sc.conf.lim.hb_timeout_ms);
+	notify_ready(&sc);
+	notify_watchdog_init(&sc);
+
+	event_base_dispatch(sc.base);
+
+	log_info("node %s stopped", sc.conf.node_id);
+	cohortd_free(&sc);
+	return (0);
+}

@@ -1,0 +1,557 @@
+/*
+ * config.c: read cohortd.conf with libconfig, validate it against the
+ * tables below, and return a fresh struct cohort_conf that owns copies of
+ * every string (the config_t is destroyed before we return).
+ *
+ * Every message names file:line and says what is allowed, because the
+ * person reading it is an operator with an editor open on that file.
+ */
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include "config.h"
+
+#ifndef COHORT_SOCKET_DEFAULT
+#define COHORT_SOCKET_DEFAULT	"/run/cohort/cohortd.sock"
+#endif
+
+/* One row per numeric setting: the single source of defaults and ranges. */
+static const struct conf_num {
+	const char	*group;
+	const char	*key;
+	size_t		 off;
+	uint32_t	 def;
+	uint32_t	 min;
+	uint32_t	 max;
+} conf_num_tbl[] = {
+#define L(f)	offsetof(struct conf_limits, f)
+	{ "heartbeat", "interval_ms", L(hb_interval_ms), 500, 10, 60000 },
+	{ "heartbeat", "timeout_ms", L(hb_timeout_ms), 2500, 20, 600000 },
+	{ "reconnect", "min_ms", L(reconnect_min_ms), 100, 10, 60000 },
+	{ "reconnect", "max_ms", L(reconnect_max_ms), 5000, 10, 600000 },
+	{ "limits", "hello_timeout_ms", L(hello_timeout_ms), 5000, 100,
+	    600000 },
+	{ "limits", "max_message_size", L(max_message_size), 1048576, 1024,
+	    64 * 1024 * 1024 - 65536 },
+	{ "limits", "peer_queue_bytes", L(peer_queue_bytes), 8388608, 65536,
+	    1073741824 },
+	{ "limits", "client_queue_bytes", L(client_queue_bytes), 4194304,
+	    65536, 1073741824 },
+	{ "limits", "max_clients", L(max_clients), 256, 1, 65536 },
+#undef L
+};
+#define N_NUM	(sizeof(conf_num_tbl) / sizeof(conf_num_tbl[0]))
+
+static const char *const conf_top_keys[] = {
+	"cluster", "node_id", "nodes", "socket", "heartbeat", "reconnect",
+	"limits", "log", NULL
+};
+static const char *const conf_node_keys[] = {
+	"id", "address", "port", NULL
+};
+static const char *const conf_log_keys[] = {
+	"level", NULL
+};
+
+struct conf_ctx {
+	const char	*file;
+	char		*err;
+	size_t		 errlen;
+};
+
+static int
+conf_error(struct conf_ctx *cx, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+conf_error(struct conf_ctx *cx, int line, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	n = snprintf(cx->err, cx->errlen, "%s:%d: ", cx->file, line);
+	if (n < 0 || (size_t)n >= cx->errlen)
+		return (-1);
+	va_start(ap, fmt);
+	vsnprintf(cx->err + n, cx->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return (-1);
+}
+
+static int
+conf_line(const config_setting_t *s)
+{
+	return ((int)config_setting_source_line(s));
+}
+
+/* "a, b, c" into buf. */
+static const char *
+conf_keylist(const char *const *keys, char *buf, size_t len)
+{
+	size_t	i;
+
+	buf[0] = '\0';
+	for (i = 0; keys[i] != NULL; i++) {
+		if (i > 0)
+			strlcat(buf, ", ", len);
+		strlcat(buf, keys[i], len);
+	}
+	return (buf);
+}
+
+/* Refuse any member of group g whose name is not in keys. */
+static int
+conf_check_keys(struct conf_ctx *cx, const config_setting_t *g,
+    const char *const *keys, const char *where)
+{
+	const config_setting_t	*s;
+	const char		*name;
+	char			 allowed[256];
+	int			 i, k, found;
+
+	for (i = 0; (s = config_setting_get_elem(g, (unsigned)i)) != NULL;
+	    i++) {
+		name = config_setting_name(s);
+		found = 0;
+		for (k = 0; keys[k] != NULL && !found; k++)
+			found = name != NULL && strcmp(name, keys[k]) == 0;
+		if (!found)
+			return (conf_error(cx, conf_line(s),
+			    "unknown key '%s' in %s (allowed: %s)",
+			    name ? name : "?", where,
+			    conf_keylist(keys, allowed, sizeof(allowed))));
+	}
+	return (0);
+}
+
+/* Copy a string setting into out[max + 1]; empty or too long is refused. */
+static int
+conf_get_str(struct conf_ctx *cx, const config_setting_t *s,
+    const char *what, char *out, size_t max)
+{
+	const char	*v;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return (conf_error(cx, conf_line(s),
+		    "%s must be a string in double quotes", what));
+	v = config_setting_get_string(s);
+	if (v == NULL || *v == '\0')
+		return (conf_error(cx, conf_line(s), "%s must not be empty",
+		    what));
+	if (strlen(v) > max)
+		return (conf_error(cx, conf_line(s),
+		    "%s is too long (at most %zu characters)", what, max));
+	strlcpy(out, v, max + 1);
+	return (0);
+}
+
+/* Ids and cluster names: letters, digits, '.', '_', '-'. */
+static int
+conf_valid_id(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '.' && *s != '_' &&
+		    *s != '-')
+			return (0);
+	return (1);
+}
+
+static int
+conf_get_id(struct conf_ctx *cx, const config_setting_t *s, const char *what,
+    char *out)
+{
+	if (conf_get_str(cx, s, what, out, WIRE_ID_MAX) == -1)
+		return (-1);
+	if (!conf_valid_id(out))
+		return (conf_error(cx, conf_line(s), "%s \"%s\" is not valid "
+		    "(allowed: letters, digits, '.', '_' and '-')", what, out));
+	return (0);
+}
+
+static int
+conf_get_int(struct conf_ctx *cx, const config_setting_t *s, const char *what,
+    long long min, long long max, long long *out)
+{
+	int	t;
+
+	t = config_setting_type(s);
+	if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+		return (conf_error(cx, conf_line(s),
+		    "%s must be an integer from %lld to %lld", what, min, max));
+	*out = config_setting_get_int64(s);
+	if (*out < min || *out > max)
+		return (conf_error(cx, conf_line(s),
+		    "%s = %lld is out of range (allowed: %lld to %lld)",
+		    what, *out, min, max));
+	return (0);
+}
+
+static int
+conf_read_node(struct conf_ctx *cx, const config_setting_t *e,
+    struct conf_node *n)
+{
+	const config_setting_t	*s;
+	long long		 port = 0;
+
+	if (config_setting_type(e) != CONFIG_TYPE_GROUP)
+		return (conf_error(cx, conf_line(e), "each entry of nodes must "
+		    "be a group: { id = \"n1\"; address = \"10.0.0.1\"; "
+		    "port = 7400; }"));
+	if (conf_check_keys(cx, e, conf_node_keys, "a nodes entry") == -1)
+		return (-1);
+	n->line = conf_line(e);
+	if ((s = config_setting_get_member(e, "id")) == NULL)
+		return (conf_error(cx, n->line, "nodes entry without id"));
+	if (conf_get_id(cx, s, "id", n->id) == -1)
+		return (-1);
+	if ((s = config_setting_get_member(e, "address")) == NULL)
+		return (conf_error(cx, n->line, "node %s has no address "
+		    "(an IPv4 or IPv6 address, or a host name)", n->id));
+	if (conf_get_str(cx, s, "address", n->address, WIRE_ADDR_MAX) == -1)
+		return (-1);
+	if ((s = config_setting_get_member(e, "port")) == NULL)
+		return (conf_error(cx, n->line, "node %s has no port", n->id));
+	if (conf_get_int(cx, s, "port", 1, 65535, &port) == -1)
+		return (-1);
+	n->port = (uint16_t)port;
+	return (0);
+}
+
+static int
+conf_read_nodes(struct conf_ctx *cx, const config_setting_t *root,
+    struct cohort_conf *conf)
+{
+	const config_setting_t	*list;
+	size_t			 i, j, n;
+
+	if ((list = config_setting_get_member(root, "nodes")) == NULL)
+		return (conf_error(cx, 1, "nodes is missing: list every node "
+		    "of the cluster, this one included"));
+	if (!config_setting_is_aggregate(list) ||
+	    config_setting_type(list) == CONFIG_TYPE_GROUP)
+		return (conf_error(cx, conf_line(list), "nodes must be a list: "
+		    "nodes = ( { id = ...; address = ...; port = ...; }, ... );"));
+	n = (size_t)config_setting_length(list);
+	if (n == 0 || n > CONF_NODES_MAX)
+		return (conf_error(cx, conf_line(list), "nodes has %zu entries "
+		    "(allowed: 1 to %d)", n, CONF_NODES_MAX));
+	if ((conf->nodes = calloc(n, sizeof(*conf->nodes))) == NULL)
+		return (conf_error(cx, conf_line(list), "out of memory"));
+	conf->n_nodes = n;
+	for (i = 0; i < n; i++) {
+		if (conf_read_node(cx, config_setting_get_elem(list,
+		    (unsigned)i), &conf->nodes[i]) == -1)
+			return (-1);
+		for (j = 0; j < i; j++) {
+			if (strcmp(conf->nodes[j].id, conf->nodes[i].id) == 0)
+				return (conf_error(cx, conf->nodes[i].line,
+				    "node id %s is already used at line %d",
+				    conf->nodes[i].id, conf->nodes[j].line));
+			if (strcmp(conf->nodes[j].address,
+			    conf->nodes[i].address) == 0 &&
+			    conf->nodes[j].port == conf->nodes[i].port)
+				return (conf_error(cx, conf->nodes[i].line,
+				    "node %s has the same address and port as "
+				    "node %s (line %d)", conf->nodes[i].id,
+				    conf->nodes[j].id, conf->nodes[j].line));
+		}
+	}
+	return (0);
+}
+
+static int
+conf_read_log(struct conf_ctx *cx, const config_setting_t *root,
+    struct cohort_conf *conf)
+{
+	const config_setting_t	*g, *s;
+	char			 level[16];
+
+	if ((g = config_setting_get_member(root, "log")) == NULL)
+		return (0);
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+		return (conf_error(cx, conf_line(g), "log must be a group: "
+		    "log = { level = \"info\"; };"));
+	if (conf_check_keys(cx, g, conf_log_keys, "log") == -1)
+		return (-1);
+	if ((s = config_setting_get_member(g, "level")) == NULL)
+		return (0);
+	if (conf_get_str(cx, s, "log.level", level, sizeof(level) - 1) == -1)
+		return (-1);
+	if (strcmp(level, "debug") == 0)
+		conf->log_debug = 1;
+	else if (strcmp(level, "info") == 0)
+		conf->log_debug = 0;
+	else
+		return (conf_error(cx, conf_line(s), "log.level \"%s\" is not "
+		    "valid (allowed: \"info\", \"debug\")", level));
+	return (0);
+}
+
+/* The numeric groups: heartbeat, reconnect, limits. */
+static int
+conf_read_numbers(struct conf_ctx *cx, const config_setting_t *root,
+    struct cohort_conf *conf)
+{
+	static const char *const groups[] = { "heartbeat", "reconnect",
+	    "limits", NULL };
+	const config_setting_t	*g, *s;
+	const char		*keys[N_NUM + 1];
+	char			 what[64];
+	long long		 v = 0;
+	size_t			 i, gi, nk;
+
+	for (i = 0; i < N_NUM; i++)
+		*(uint32_t *)((char *)&conf->lim + conf_num_tbl[i].off) =
+		    conf_num_tbl[i].def;
+	for (gi = 0; groups[gi] != NULL; gi++) {
+		if ((g = config_setting_get_member(root, groups[gi])) == NULL)
+			continue;
+		if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+			return (conf_error(cx, conf_line(g), "%s must be a "
+			    "group: %s = { ... };", groups[gi], groups[gi]));
+		for (i = 0, nk = 0; i < N_NUM; i++)
+			if (strcmp(conf_num_tbl[i].group, groups[gi]) == 0)
+				keys[nk++] = conf_num_tbl[i].key;
+		keys[nk] = NULL;
+		if (conf_check_keys(cx, g, keys, groups[gi]) == -1)
+			return (-1);
+		for (i = 0; i < N_NUM; i++) {
+			const struct conf_num	*cn = &conf_num_tbl[i];
+
+			if (strcmp(cn->group, groups[gi]) != 0 ||
+			    (s = config_setting_get_member(g, cn->key)) == NULL)
+				continue;
+			snprintf(what, sizeof(what), "%s.%s", cn->group,
+			    cn->key);
+			if (conf_get_int(cx, s, what, cn->min, cn->max,
+			    &v) == -1)
+				return (-1);
+			*(uint32_t *)((char *)&conf->lim + cn->off) =
+			    (uint32_t)v;
+		}
+	}
+	return (0);
+}
+
+/* Rules that relate two settings. */
+static int
+conf_check_relations(struct conf_ctx *cx, const config_setting_t *root,
+    struct cohort_conf *conf)
+{
+	const struct conf_limits	*l = &conf->lim;
+	const config_setting_t		*g;
+	int				 line;
+
+	g = config_setting_get_member(root, "heartbeat");
+	line = g ? conf_line(g) : 1;
+	if (l->hb_timeout_ms < 2 * l->hb_interval_ms)
+		return (conf_error(cx, line, "heartbeat.timeout_ms (%u) must "
+		    "be at least twice heartbeat.interval_ms (%u), or a single "
+		    "late heartbeat would declare a peer down",
+		    l->hb_timeout_ms, l->hb_interval_ms));
+	g = config_setting_get_member(root, "reconnect");
+	line = g ? conf_line(g) : 1;
+	if (l->reconnect_max_ms < l->reconnect_min_ms)
+		return (conf_error(cx, line, "reconnect.max_ms (%u) must be at "
+		    "least reconnect.min_ms (%u)", l->reconnect_max_ms,
+		    l->reconnect_min_ms));
+	g = config_setting_get_member(root, "limits");
+	line = g ? conf_line(g) : 1;
+	if (l->peer_queue_bytes < config_max_frame(conf) ||
+	    l->client_queue_bytes < config_max_frame(conf))
+		return (conf_error(cx, line, "limits.peer_queue_bytes and "
+		    "limits.client_queue_bytes must each hold at least one "
+		    "frame of limits.max_message_size plus 64 KiB (%zu bytes)",
+		    config_max_frame(conf)));
+	return (0);
+}
+
+static int
+conf_walk(struct conf_ctx *cx, config_t *cf, const char *node_override,
+    struct cohort_conf *conf)
+{
+	const config_setting_t	*root, *s;
+	char			 allowed[256];
+	size_t			 i;
+
+	root = config_root_setting(cf);
+	if (conf_check_keys(cx, root, conf_top_keys, "the top level") == -1)
+		return (-1);
+	if ((s = config_setting_get_member(root, "cluster")) == NULL)
+		return (conf_error(cx, 1, "cluster is missing: name the "
+		    "cluster, e.g. cluster = \"prod\";"));
+	if (conf_get_id(cx, s, "cluster", conf->cluster) == -1)
+		return (-1);
+	if (conf_read_nodes(cx, root, conf) == -1)
+		return (-1);
+	if (node_override != NULL) {
+		if (strlen(node_override) > WIRE_ID_MAX ||
+		    !conf_valid_id(node_override))
+			return (conf_error(cx, 0, "node id \"%s\" given with -n "
+			    "is not valid", node_override));
+		strlcpy(conf->node_id, node_override, sizeof(conf->node_id));
+	} else if ((s = config_setting_get_member(root, "node_id")) != NULL) {
+		if (conf_get_id(cx, s, "node_id", conf->node_id) == -1)
+			return (-1);
+	} else
+		return (conf_error(cx, 1, "node_id is missing: set it to this "
+		    "node's id in nodes, or start cohortd with -n ID"));
+	for (i = 0; i < conf->n_nodes; i++)
+		if (strcmp(conf->nodes[i].id, conf->node_id) == 0)
+			break;
+	if (i == conf->n_nodes) {
+		allowed[0] = '\0';
+		for (i = 0; i < conf->n_nodes && i < 16; i++) {
+			if (i > 0)
+				strlcat(allowed, ", ", sizeof(allowed));
+			strlcat(allowed, conf->nodes[i].id, sizeof(allowed));
+		}
+		s = config_setting_get_member(root, "node_id");
+		return (conf_error(cx, s && !node_override ? conf_line(s) : 1,
+		    "node_id \"%s\" is not in nodes (configured: %s%s)",
+		    conf->node_id, allowed, conf->n_nodes > 16 ? ", ..." : ""));
+	}
+	conf->self = i;
+	strlcpy(conf->socket, COHORT_SOCKET_DEFAULT, sizeof(conf->socket));
+	if ((s = config_setting_get_member(root, "socket")) != NULL) {
+		if (conf_get_str(cx, s, "socket", conf->socket,
+		    CONF_SOCKET_MAX) == -1)
+			return (-1);
+		if (conf->socket[0] != '/')
+			return (conf_error(cx, conf_line(s), "socket must be an "
+			    "absolute path"));
+	}
+	if (conf_read_log(cx, root, conf) == -1 ||
+	    conf_read_numbers(cx, root, conf) == -1 ||
+	    conf_check_relations(cx, root, conf) == -1)
+		return (-1);
+	return (0);
+}
+
+static int
+conf_finish(struct conf_ctx *cx, config_t *cf, int ok,
+    const char *node_override, struct cohort_conf *conf)
+{
+	int	rv;
+
+	if (!ok) {
+		const char *f = config_error_file(cf);
+
+		if (config_error_type(cf) == CONFIG_ERR_FILE_IO)
+			conf_error(cx, 0, "cannot read: %s", strerror(errno));
+		else
+			snprintf(cx->err, cx->errlen, "%s:%d: %s",
+			    f ? f : cx->file, config_error_line(cf),
+			    config_error_text(cf));
+		config_destroy(cf);
+		return (-1);
+	}
+	rv = conf_walk(cx, cf, node_override, conf);
+	config_destroy(cf);
+	if (rv == -1)
+		config_free(conf);
+	return (rv);
+}
+
+static void
+conf_init(struct cohort_conf *conf, config_t *cf, const char *path)
+{
+	memset(conf, 0, sizeof(*conf));
+	strlcpy(conf->path, path, sizeof(conf->path));
+	config_init(cf);
+}
+
+int
+config_load(const char *path, const char *node_override,
+    struct cohort_conf *conf, char *err, size_t errlen)
+{
+	struct conf_ctx	cx = { path, err, errlen };
+	config_t	cf;
+	int		ok;
+
+	conf_init(conf, &cf, path);
+	ok = config_read_file(&cf, path) == CONFIG_TRUE;
+	return (conf_finish(&cx, &cf, ok, node_override, conf));
+}
+
+int
+config_load_string(const char *text, const char *name,
+    const char *node_override, struct cohort_conf *conf, char *err,
+    size_t errlen)
+{
+	struct conf_ctx	cx = { name, err, errlen };
+	config_t	cf;
+	int		ok;
+
+	conf_init(conf, &cf, name);
+	ok = config_read_string(&cf, text) == CONFIG_TRUE;
+	return (conf_finish(&cx, &cf, ok, node_override, conf));
+}
+
+void
+config_free(struct cohort_conf *conf)
+{
+	free(conf->nodes);
+	conf->nodes = NULL;
+	conf->n_nodes = 0;
+}
+
+const struct conf_node *
+config_find_node(const struct cohort_conf *conf, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < conf->n_nodes; i++)
+		if (strcmp(conf->nodes[i].id, id) == 0)
+			return (&conf->nodes[i]);
+	return (NULL);
+}
+
+size_t
+config_max_frame(const struct cohort_conf *conf)
+{
+	/* Room for the header, subject and addressing beside the body. */
+	return ((size_t)conf->lim.max_message_size + 65536);
+}
+
+/* The normalised config, every default spelled out (cohortd -tv). */
+void
+config_print(const struct cohort_conf *conf, FILE *fp)
+{
+	const char	*group = NULL;
+	size_t		 i;
+
+	fprintf(fp, "cluster = \"%s\";\n", conf->cluster);
+	fprintf(fp, "node_id = \"%s\";\n", conf->node_id);
+	fprintf(fp, "nodes = (\n");
+	for (i = 0; i < conf->n_nodes; i++)
+		fprintf(fp, "  { id = \"%s\"; address = \"%s\"; port = %u; }%s\n",
+		    conf->nodes[i].id, conf->nodes[i].address,
+		    conf->nodes[i].port, i + 1 < conf->n_nodes ? "," : "");
+	fprintf(fp, ");\n");
+	fprintf(fp, "socket = \"%s\";\n", conf->socket);
+	fprintf(fp, "log = { level = \"%s\"; };\n",
+	    conf->log_debug ? "debug" : "info");
+	for (i = 0; i < N_NUM; i++) {
+		const struct conf_num	*cn = &conf_num_tbl[i];
+
+		if (group == NULL || strcmp(group, cn->group) != 0) {
+			if (group != NULL)
+				fprintf(fp, "};\n");
+			group = cn->group;
+			fprintf(fp, "%s = {\n", group);
+		}
+		fprintf(fp, "  %s = %u;\n", cn->key,
+		    *(const uint32_t *)((const char *)&conf->lim + cn->off));
+	}
+	if (group != NULL)
+		fprintf(fp, "};\n");
+}

@@ -1,0 +1,68 @@
+/*
+ * config.h: cohortd.conf, loaded with libconfig into struct cohort_conf.
+ */
+#ifndef COHORT_CONFIG_H
+#define COHORT_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "proto.h"
+
+#define CONF_SOCKET_MAX		107	/* sun_path, less the NUL */
+#define CONF_NODES_MAX		WIRE_MEMBERS_MAX
+
+struct conf_node {
+	char		 id[WIRE_ID_MAX + 1];
+	char		 address[WIRE_ADDR_MAX + 1];
+	uint16_t	 port;
+	int		 line;		/* in the config file, for messages */
+};
+
+/*
+ * Numeric settings.  One row each in config.c's table gives the key, the
+ * default and the range; the validator, the printer and cohortd.conf(5)
+ * follow that table.
+ */
+struct conf_limits {
+	uint32_t	 hb_interval_ms;
+	uint32_t	 hb_timeout_ms;
+	uint32_t	 reconnect_min_ms;
+	uint32_t	 reconnect_max_ms;
+	uint32_t	 hello_timeout_ms;
+	uint32_t	 max_message_size;
+	uint32_t	 peer_queue_bytes;
+	uint32_t	 client_queue_bytes;
+	uint32_t	 max_clients;
+};
+
+struct cohort_conf {
+	char		 path[1024];
+	char		 cluster[WIRE_ID_MAX + 1];
+	char		 node_id[WIRE_ID_MAX + 1];
+	struct conf_node *nodes;	/* owned; n_nodes entries */
+	size_t		 n_nodes;
+	size_t		 self;		/* index of node_id in nodes */
+	char		 socket[CONF_SOCKET_MAX + 1];
+	int		 log_debug;
+	struct conf_limits lim;
+};
+
+/*
+ * Load and validate.  node_id, when not NULL, overrides the file's
+ * node_id (cohortd -n).  On failure returns -1 with err holding
+ * "file:line: what is wrong; what is allowed".
+ */
+int	 config_load(const char *, const char *, struct cohort_conf *,
+	    char *, size_t);
+int	 config_load_string(const char *, const char *, const char *,
+	    struct cohort_conf *, char *, size_t);
+void	 config_free(struct cohort_conf *);
+void	 config_print(const struct cohort_conf *, FILE *);
+const struct conf_node *config_find_node(const struct cohort_conf *,
+	    const char *);
+/* Largest frame on the peer and local sockets for these limits. */
+size_t	 config_max_frame(const struct cohort_conf *);
+
+#endif /* COHORT_CONFIG_H */

@@ -1,0 +1,524 @@
+/*
+ * control.c: the local Unix socket that applications (libcohort,
+ * cohortctl) connect to.  Only this file touches client sockets.
+ *
+ * A client's first frame must be CTL_HELLO with a compatible version; the
+ * daemon answers CTL_WELCOME, or CTL_ERROR and closes.  After that every
+ * request carries a request id that its answer repeats.  Membership events
+ * are pushed to clients that asked for them with CTL_WATCH.
+ *
+ * Every client's output is bounded by limits.client_queue_bytes: a client
+ * that does not read its events is disconnected with an error frame and
+ * counted, rather than letting its queue grow.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "cohortd.h"
+
+/* How long a client being closed may take to read its last frame. */
+#define CLIENT_LINGER_MS	1000
+
+struct client {
+	TAILQ_ENTRY(client)	 entry;
+	struct cohortd		*sc;
+	struct bufferevent	*bev;
+	struct event		*linger;
+	uint64_t		 id;		/* for logs */
+	pid_t			 pid;
+	uid_t			 uid;
+	char			 name[WIRE_ID_MAX + 1];
+	int			 hello_done;
+	int			 watching;
+	int			 closing;
+	int			 dead;
+};
+
+static void	 client_read_cb(struct bufferevent *, void *);
+static void	 client_write_cb(struct bufferevent *, void *);
+static void	 client_event_cb(struct bufferevent *, short, void *);
+
+static void
+client_close(struct client *cl)
+{
+	struct cohortd	*sc = cl->sc;
+
+	if (cl->dead)
+		return;
+	cl->dead = 1;
+	bufferevent_disable(cl->bev, EV_READ | EV_WRITE);
+	event_del(cl->linger);
+	log_debug("client %llu (%s pid %ld) closed",
+	    (unsigned long long)cl->id, cl->name, (long)cl->pid);
+	/* Stays on the list, marked dead, until the reaper frees it. */
+	event_active(sc->ctl_reaper, EV_TIMEOUT, 0);
+}
+
+static void
+client_free(struct client *cl)
+{
+	TAILQ_REMOVE(&cl->sc->clients, cl, entry);
+	cl->sc->n_clients--;
+	bufferevent_free(cl->bev);
+	event_free(cl->linger);
+	free(cl);
+}
+
+static void
+control_reaper_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct cohortd	*sc = arg;
+	struct client	*cl, *tmp;
+
+	(void)fd;
+	(void)ev;
+	TAILQ_FOREACH_SAFE(cl, &sc->clients, entry, tmp)
+		if (cl->dead)
+			client_free(cl);
+}
+
+static void
+client_linger_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	client_close(arg);
+}
+
+static int
+client_send(struct client *cl, const uint8_t *frame, size_t len)
+{
+	struct cohortd	*sc = cl->sc;
+	struct evbuffer	*out = bufferevent_get_output(cl->bev);
+
+	if (cl->dead || len == 0)
+		return (-1);
+	if (evbuffer_get_length(out) + len > sc->conf.lim.client_queue_bytes &&
+	    !cl->closing) {
+		sc->stats.client_queue_overflows++;
+		if (ratelim_allow(&sc->rl_ctl, time(NULL)))
+			log_warnx("client %llu (%s pid %ld) does not read: "
+			    "%zu bytes queued, limits.client_queue_bytes is "
+			    "%u; disconnecting it", (unsigned long long)cl->id,
+			    cl->name, (long)cl->pid, evbuffer_get_length(out),
+			    sc->conf.lim.client_queue_bytes);
+		client_close(cl);
+		return (-1);
+	}
+	if (bufferevent_write(cl->bev, frame, len) == -1) {
+		client_close(cl);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Send CTL_ERROR; with fatal set, stop reading and close once it is out. */
+static void
+client_error(struct client *cl, uint32_t req_id, enum wire_reason code,
+    int fatal, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+client_error(struct client *cl, uint32_t req_id, enum wire_reason code,
+    int fatal, const char *fmt, ...)
+{
+	struct wire_ctl_error	e;
+	uint8_t			buf[WIRE_HDR_LEN + 12 + WIRE_TEXT_MAX];
+	va_list			ap;
+
+	memset(&e, 0, sizeof(e));
+	e.req_id = req_id;
+	e.code = code;
+	va_start(ap, fmt);
+	vsnprintf(e.text, sizeof(e.text), fmt, ap);
+	va_end(ap);
+	(void)client_send(cl, buf, wire_encode_ctl_error(buf, sizeof(buf),
+	    &e));
+	if (!fatal || cl->dead)
+		return;
+	cl->closing = 1;
+	bufferevent_disable(cl->bev, EV_READ);
+	bufferevent_setcb(cl->bev, NULL, client_write_cb, client_event_cb,
+	    cl);
+	{
+		struct timeval	tv = { CLIENT_LINGER_MS / 1000,
+		    (CLIENT_LINGER_MS % 1000) * 1000 };
+
+		evtimer_add(cl->linger, &tv);
+	}
+}
+
+static void
+client_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct client	*cl = arg;
+
+	if (cl->closing && evbuffer_get_length(bufferevent_get_output(bev)) ==
+	    0)
+		client_close(cl);
+}
+
+static void
+client_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)what;
+	client_close(arg);
+}
+
+static void
+client_protocol_error(struct client *cl, const char *what)
+{
+	struct cohortd	*sc = cl->sc;
+
+	sc->stats.client_errors++;
+	if (ratelim_allow(&sc->rl_ctl, time(NULL)))
+		log_warnx("client %llu (%s pid %ld uid %ld): %s; closing",
+		    (unsigned long long)cl->id, cl->name, (long)cl->pid,
+		    (long)cl->uid, what);
+	client_error(cl, 0, REASON_PROTOCOL, 1, "%s", what);
+}
+
+static void
+control_hello(struct client *cl, const struct wire_ctl_hello *h)
+{
+	struct cohortd		*sc = cl->sc;
+	struct wire_ctl_welcome	 w;
+	uint8_t			 buf[WIRE_HDR_LEN + 16 + 2 * WIRE_ID_MAX];
+
+	strlcpy(cl->name, h->name, sizeof(cl->name));
+	if (h->version < CTL_MIN_VERSION || h->min_version > CTL_VERSION) {
+		sc->stats.client_errors++;
+		client_error(cl, 0, REASON_VERSION, 1, "cohortd speaks local "
+		    "protocol versions %u to %u, the client %u to %u: upgrade "
+		    "the older of the two", CTL_MIN_VERSION, CTL_VERSION,
+		    h->min_version, h->version);
+		return;
+	}
+	memset(&w, 0, sizeof(w));
+	w.version = h->version < CTL_VERSION ? h->version : CTL_VERSION;
+	w.incarnation = sc->incarnation;
+	strlcpy(w.cluster, sc->conf.cluster, sizeof(w.cluster));
+	strlcpy(w.node_id, sc->conf.node_id, sizeof(w.node_id));
+	cl->hello_done = 1;
+	log_debug("client %llu is %s pid %ld (says pid %u)",
+	    (unsigned long long)cl->id, cl->name, (long)cl->pid, h->pid);
+	(void)client_send(cl, buf, wire_encode_ctl_welcome(buf, sizeof(buf),
+	    &w));
+}
+
+static void
+control_members(struct client *cl, uint32_t req_id)
+{
+	struct cohortd		*sc = cl->sc;
+	struct wire_writer	 w;
+	struct wire_member	 m;
+	uint8_t			*buf;
+	size_t			 i, cap, len;
+
+	cap = WIRE_HDR_LEN + 8;
+	for (i = 0; i < sc->conf.n_nodes; i++) {
+		peer_member(sc, i, &m);
+		cap += wire_member_size(&m);
+	}
+	if ((buf = malloc(cap)) == NULL) {
+		client_error(cl, req_id, REASON_LIMIT, 0, "out of memory");
+		return;
+	}
+	wire_members_start(&w, buf, cap, req_id);
+	for (i = 0; i < sc->conf.n_nodes; i++) {
+		peer_member(sc, i, &m);
+		wire_members_add(&w, &m);
+	}
+	if ((len = wire_members_finish(&w)) == 0)
+		client_error(cl, req_id, REASON_LIMIT, 0, "member list does "
+		    "not fit in a frame");
+	else
+		(void)client_send(cl, buf, len);
+	free(buf);
+}
+
+static void
+control_ok(struct client *cl, uint32_t req_id)
+{
+	struct wire_ctl_req	r = { req_id };
+	uint8_t			buf[WIRE_HDR_LEN + 4];
+
+	(void)client_send(cl, buf, wire_encode_ctl_req(buf, sizeof(buf),
+	    WT_CTL_OK, &r));
+}
+
+/* One whole frame; returns -1 when the client is going away. */
+static int
+control_dispatch(struct client *cl, const struct wire_hdr *hdr,
+    const uint8_t *buf)
+{
+	union {
+		struct wire_ctl_hello	hello;
+		struct wire_ctl_req	req;
+		struct wire_ctl_watch	watch;
+	} m;
+	enum wire_status	st;
+	char			what[96];
+
+	if (!cl->hello_done && hdr->type != WT_CTL_HELLO) {
+		client_protocol_error(cl, "the first frame must be CTL_HELLO");
+		return (-1);
+	}
+	switch (hdr->type) {
+	case WT_CTL_HELLO:
+		if (cl->hello_done) {
+			st = WIRE_BAD_TYPE;
+			break;
+		}
+		if ((st = wire_decode_ctl_hello(buf, hdr->len, &m.hello)) ==
+		    WIRE_OK)
+			control_hello(cl, &m.hello);
+		break;
+	case WT_CTL_MEMBERS_REQ:
+		if ((st = wire_decode_ctl_req(buf, hdr->len, hdr->type,
+		    &m.req)) == WIRE_OK)
+			control_members(cl, m.req.req_id);
+		break;
+	case WT_CTL_WATCH:
+		if ((st = wire_decode_ctl_watch(buf, hdr->len, &m.watch)) ==
+		    WIRE_OK) {
+			cl->watching = m.watch.on;
+			control_ok(cl, m.watch.req_id);
+		}
+		break;
+	default:
+		st = WIRE_BAD_TYPE;
+		break;
+	}
+	if (st != WIRE_OK) {
+		snprintf(what, sizeof(what), "%s frame: %s",
+		    wire_type_name(hdr->type), st == WIRE_BAD_TYPE ?
+		    "not a request a client may send" : wire_status_name(st));
+		client_protocol_error(cl, what);
+		return (-1);
+	}
+	return (cl->dead || cl->closing ? -1 : 0);
+}
+
+static void
+client_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct client		*cl = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	struct wire_hdr		 hdr;
+	enum wire_status	 st;
+	uint8_t			 raw[WIRE_HDR_LEN], *frame;
+
+	while (!cl->dead && !cl->closing) {
+		if (evbuffer_copyout(in, raw, sizeof(raw)) <
+		    (ev_ssize_t)sizeof(raw))
+			return;
+		st = wire_check_header(raw, sizeof(raw),
+		    config_max_frame(&cl->sc->conf), WIRE_LOCAL, &hdr);
+		if (st != WIRE_OK) {
+			client_protocol_error(cl, wire_status_name(st));
+			return;
+		}
+		if (evbuffer_get_length(in) < hdr.len)
+			return;
+		if ((frame = evbuffer_pullup(in, hdr.len)) == NULL) {
+			client_protocol_error(cl, "out of memory");
+			return;
+		}
+		if (control_dispatch(cl, &hdr, frame) == -1)
+			return;
+		evbuffer_drain(in, hdr.len);
+	}
+}
+
+static void
+control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct cohortd	*sc = arg;
+	struct client	*cl;
+	struct ucred	 cred;
+	socklen_t	 len = sizeof(cred);
+
+	(void)l;
+	(void)sa;
+	(void)salen;
+	if ((cl = calloc(1, sizeof(*cl))) == NULL) {
+		close(fd);
+		return;
+	}
+	cl->sc = sc;
+	cl->id = ++sc->next_client_id;
+	strlcpy(cl->name, "?", sizeof(cl->name));
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+		cl->pid = cred.pid;
+		cl->uid = cred.uid;
+	}
+	cl->bev = bufferevent_socket_new(sc->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	cl->linger = evtimer_new(sc->base, client_linger_cb, cl);
+	if (cl->bev == NULL || cl->linger == NULL) {
+		if (cl->bev != NULL)
+			bufferevent_free(cl->bev);
+		else
+			close(fd);
+		if (cl->linger != NULL)
+			event_free(cl->linger);
+		free(cl);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&sc->clients, cl, entry);
+	sc->n_clients++;
+	bufferevent_setcb(cl->bev, client_read_cb, NULL, client_event_cb, cl);
+	bufferevent_setwatermark(cl->bev, EV_READ, 0,
+	    config_max_frame(&sc->conf));
+	bufferevent_enable(cl->bev, EV_READ | EV_WRITE);
+	log_debug("client %llu connected: pid %ld uid %ld",
+	    (unsigned long long)cl->id, (long)cl->pid, (long)cl->uid);
+	if (sc->n_clients > sc->conf.lim.max_clients) {
+		sc->stats.clients_refused++;
+		if (ratelim_allow(&sc->rl_ctl, time(NULL)))
+			log_warnx("client pid %ld uid %ld refused: "
+			    "limits.max_clients (%u) reached", (long)cl->pid,
+			    (long)cl->uid, sc->conf.lim.max_clients);
+		client_error(cl, 0, REASON_LIMIT, 1, "too many clients: "
+		    "limits.max_clients is %u", sc->conf.lim.max_clients);
+		return;
+	}
+	sc->stats.clients_accepted++;
+}
+
+static void
+control_accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct cohortd	*sc = arg;
+	int		 err = EVUTIL_SOCKET_ERROR();
+
+	(void)l;
+	if (ratelim_allow(&sc->rl_ctl, time(NULL)))
+		log_warnx("accept on %s: %s", sc->ctl_path,
+		    evutil_socket_error_to_string(err));
+}
+
+/* Refuse to steal the socket of a daemon that is still running. */
+static int
+control_check(const char *path)
+{
+	struct sockaddr_un	sun;
+	int			fd, rv;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	rv = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	close(fd);
+	if (rv == 0) {
+		log_warnx("%s is in use by a running cohortd: stop it first, "
+		    "or give this one another socket", path);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+control_init(struct cohortd *sc)
+{
+	struct sockaddr_un	 sun;
+	char			 dir[sizeof(sun.sun_path)];
+	mode_t			 old;
+	int			 fd;
+
+	TAILQ_INIT(&sc->clients);
+	strlcpy(sc->ctl_path, sc->conf.socket, sizeof(sc->ctl_path));
+	if ((sc->ctl_reaper = event_new(sc->base, -1, 0, control_reaper_cb,
+	    sc)) == NULL)
+		return (-1);
+	if (control_check(sc->ctl_path) == -1)
+		return (-1);
+	strlcpy(dir, sc->ctl_path, sizeof(dir));
+	if (mkdir(dirname(dir), 0755) == -1 && errno != EEXIST) {
+		log_warn("mkdir %s", dir);
+		return (-1);
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, sc->ctl_path, sizeof(sun.sun_path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		log_warn("%s: socket", __func__);
+		return (-1);
+	}
+	if (unlink(sc->ctl_path) == -1 && errno != ENOENT) {
+		log_warn("unlink %s", sc->ctl_path);
+		close(fd);
+		return (-1);
+	}
+	old = umask(S_IXUSR | S_IXGRP | S_IRWXO);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		log_warn("bind %s", sc->ctl_path);
+		umask(old);
+		close(fd);
+		return (-1);
+	}
+	umask(old);
+	if (chmod(sc->ctl_path, 0660) == -1) {
+		log_warn("chmod %s", sc->ctl_path);
+		close(fd);
+		return (-1);
+	}
+	sc->ctl_listener = evconnlistener_new(sc->base, control_accept_cb, sc,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 64, fd);
+	if (sc->ctl_listener == NULL) {
+		log_warn("listen %s", sc->ctl_path);
+		close(fd);
+		return (-1);
+	}
+	evconnlistener_set_error_cb(sc->ctl_listener, control_accept_error_cb);
+	log_info("local socket %s", sc->ctl_path);
+	return (0);
+}
+
+void
+control_shutdown(struct cohortd *sc)
+{
+	struct client	*cl;
+
+	if (sc->ctl_listener != NULL) {
+		evconnlistener_free(sc->ctl_listener);
+		sc->ctl_listener = NULL;
+		if (unlink(sc->ctl_path) == -1 && errno != ENOENT)
+			log_warn("unlink %s", sc->ctl_path);
+	}
+	while ((cl = TAILQ_FIRST(&sc->clients)) != NULL)
+		client_free(cl);
+	if (sc->ctl_reaper != NULL)
+		event_free(sc->ctl_reaper);
+	sc->ctl_reaper = NULL;
+}
+
+void
+control_broadcast_event(struct cohortd *sc, const struct wire_ctl_event *ev)
+{
+	struct client	*cl;
+	uint8_t		 buf[WIRE_HDR_LEN + 20 + WIRE_ID_MAX];
+	size_t		 len;
+
+	len = wire_encode_ctl_event(buf, sizeof(buf), ev);
+	TAILQ_FOREACH(cl, &sc->clients, entry)
+		if (cl->watching && !cl->dead && !cl->closing &&
+		    client_send(cl, buf, len) == 0)
+			sc->stats.events_sent++;
+}

@@ -1,0 +1,24 @@
+/*
+ * ctl_output.h: how cohortctl prints what it got, as text for people or
+ * as one JSON object per line for scripts (--json).
+ */
+#ifndef COHORT_CTL_OUTPUT_H
+#define COHORT_CTL_OUTPUT_H
+
+#include <stdio.h>
+
+#include "cohort.h"
+
+struct ctl_output {
+	void	(*members_head)(FILE *);
+	void	(*member)(FILE *, const struct cohort_member *);
+	void	(*event)(FILE *, const struct cohort_event *);
+};
+
+extern const struct ctl_output ctl_output_text;
+extern const struct ctl_output ctl_output_json;
+
+/* A JSON string literal, quotes included, for any bytes. */
+void	 ctl_json_string(FILE *, const char *, size_t);
+
+#endif /* COHORT_CTL_OUTPUT_H */

@@ -1,0 +1,136 @@
+/*
+ * log.c: see log.h.  The only mutable globals in the daemon live here:
+ * the verbosity and the program name, as in OpenBSD's log.c, because every
+ * file logs and passing a logger everywhere buys nothing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static const char	*log_procname = "cohortd";
+static int		 log_verbose;
+static int		 log_prefix;	/* "<N>" priority prefixes */
+
+void
+log_init(const char *procname, int verbose)
+{
+	log_procname = procname;
+	log_verbose = verbose;
+	log_prefix = !isatty(STDERR_FILENO);
+}
+
+void
+log_setverbose(int v)
+{
+	log_verbose = v;
+}
+
+int
+log_getverbose(void)
+{
+	return (log_verbose);
+}
+
+static void
+vlog(int pri, const char *fmt, va_list ap, const char *errstr)
+{
+	char	msg[1024];
+	int	saved = errno;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (log_prefix)
+		fprintf(stderr, "<%d>%s%s%s\n", pri, msg,
+		    errstr ? ": " : "", errstr ? errstr : "");
+	else
+		fprintf(stderr, "%s: %s%s%s\n", log_procname, msg,
+		    errstr ? ": " : "", errstr ? errstr : "");
+	fflush(stderr);
+	errno = saved;
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list	ap;
+	int	saved = errno;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, fmt, ap, strerror(saved));
+	va_end(ap);
+	errno = saved;
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_INFO, fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (!log_verbose)
+		return;
+	va_start(ap, fmt);
+	vlog(LOG_DEBUG, fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list	ap;
+	int	saved = errno;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, fmt, ap, strerror(saved));
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, fmt, ap, NULL);
+	va_end(ap);
+	exit(1);
+}
+
+int
+ratelim_allow(struct ratelim *rl, time_t now)
+{
+	if (now - rl->start >= RATELIM_INTERVAL) {
+		rl->start = now;
+		rl->count = 0;
+	}
+	if (rl->count >= RATELIM_BURST) {
+		rl->suppressed++;
+		return (0);
+	}
+	rl->count++;
+	return (1);
+}

@@ -1,0 +1,43 @@
+/*
+ * log.h: logging in the OpenBSD style.
+ *
+ * Everything goes to stderr: systemd's journal reads it, and a "<N>"
+ * syslog priority prefix on each line (when stderr is not a terminal)
+ * lets journald file it at the right priority.
+ */
+#ifndef COHORT_LOG_H
+#define COHORT_LOG_H
+
+#include <stdarg.h>
+#include <time.h>
+
+void	 log_init(const char *, int);
+void	 log_setverbose(int);
+int	 log_getverbose(void);
+void	 log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 fatal(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	 fatalx(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * Rate limiting for messages that remote input can trigger: at most
+ * RATELIM_BURST lines per RATELIM_INTERVAL seconds per limiter; what was
+ * suppressed is counted and reported when the next line gets through.
+ */
+#define RATELIM_BURST		5
+#define RATELIM_INTERVAL	10
+
+struct ratelim {
+	time_t		 start;
+	unsigned int	 count;
+	unsigned int	 suppressed;
+};
+
+/* Returns 1 if a line may be logged now; then check ->suppressed. */
+int	 ratelim_allow(struct ratelim *, time_t);
+
+#endif /* COHORT_LOG_H */

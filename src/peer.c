@@ -1,0 +1,1228 @@
+/*
+ * peer.c: the peer mesh.  Listening, dialling with backoff, the HELLO
+ * handshake, ECHO heartbeats, failure detection and the peer state
+ * machine.  Only this file touches peer bufferevents.
+ *
+ * Two objects:
+ *  - struct pconn is one TCP stream.  Inbound streams are anonymous until
+ *    their HELLO names a configured node.
+ *  - struct peer is one configured node and its membership state.  It has
+ *    at most one established stream (p->conn) and at most one outbound
+ *    attempt in progress (p->dial).
+ *
+ * Both ends dial whenever a peer is not up, so two streams can complete at
+ * once.  Both ends keep the one dialled by the node with the smaller id
+ * and send REFUSE(DUPLICATE) on the other.  The REFUSE travels in-stream
+ * ahead of the close, so an end whose established stream is retired that
+ * way knows a replacement is coming and hands over without a state change
+ * (see peer_handover_cb).
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <uthash.h>
+
+#include "cohortd.h"
+#include "detector.h"
+
+/* Largest frame accepted before a stream has completed its HELLO. */
+#define PEER_PREHELLO_MAX	4096
+/* How long a refused or retired stream may take to flush its last frame. */
+#define PEER_LINGER_MS		1000
+
+enum conn_state {
+	CONN_CONNECTING,
+	CONN_HELLO,		/* our HELLO sent, waiting for theirs */
+	CONN_ESTABLISHED,
+	CONN_CLOSING,		/* last frame queued, closing once flushed */
+	CONN_DEAD,		/* in the graveyard */
+};
+
+struct pconn {
+	TAILQ_ENTRY(pconn)	 entry;
+	struct cohortd		*sc;
+	struct peer		*peer;	/* NULL for inbound before HELLO */
+	struct bufferevent	*bev;
+	struct event		*timer;	/* HELLO deadline, then linger */
+	enum conn_state		 state;
+	int			 outbound;
+	uint64_t		 incarnation;
+	char			 remote[INET6_ADDRSTRLEN + 8];
+};
+
+enum peer_event {
+	PEV_ESTABLISHED,		/* a stream completed HELLO */
+	PEV_CLOSED,		/* the stream (or the attempt) was lost */
+	PEV_TIMEOUT,		/* heartbeat.timeout_ms of silence */
+	PEV_BYE,			/* the peer said it is leaving */
+	PEV_REFUSED,		/* the peer refused our HELLO */
+};
+
+static const char *const peer_event_names[] = {
+	"established", "closed", "timeout", "bye", "refused",
+};
+
+struct peer {
+	TAILQ_ENTRY(peer)	 entry;
+	UT_hash_handle		 hh;		/* sc peer index, by id */
+	struct cohortd		*sc;
+	struct conf_node	 node;
+	struct sockaddr_storage	 ss;		/* resolved node address */
+	socklen_t		 sslen;
+	enum member_state	 state;
+	uint64_t		 since_ms;
+	uint64_t		 incarnation;
+	struct pconn		*conn;		/* established stream */
+	struct pconn		*dial;		/* outbound attempt */
+
+	struct event		*ev_redial;
+	struct event		*ev_echo;
+	struct event		*ev_dead;
+	struct event		*ev_handover;
+	unsigned int		 attempts;	/* failed dials since up */
+
+	uint64_t		 last_rx_us;
+	uint64_t		 echo_seq;
+	uint64_t		 peer_ts_us;	/* last ts_us from the peer */
+	uint64_t		 peer_ts_at;	/* when we received it */
+	uint64_t		 rtt_us;
+	uint64_t		 srtt_us;
+
+	uint64_t		 frames_in, frames_out;
+	uint64_t		 bytes_in, bytes_out;
+	uint64_t		 reconnects;
+	uint64_t		 state_changes;
+	struct ratelim		 rl;
+};
+
+static void	 peer_fsm(struct peer *, enum peer_event, const char *);
+static void	 peer_dial(struct peer *);
+static void	 conn_close(struct pconn *);
+static void	 conn_send(struct pconn *, const uint8_t *, size_t);
+static void	 peer_read_cb(struct bufferevent *, void *);
+static void	 peer_write_cb(struct bufferevent *, void *);
+static void	 peer_event_cb(struct bufferevent *, short, void *);
+
+static struct peer *
+peer_find(struct cohortd *sc, const char *id)
+{
+	struct peer	*p;
+
+	HASH_FIND_STR(sc->peer_index, id, p);
+	return (p);
+}
+
+static const char *
+self_id(struct cohortd *sc)
+{
+	return (sc->conf.node_id);
+}
+
+#define peer_log(fn, p, fmt, ...)					\
+	fn("peer %s (%s:%u): " fmt, (p)->node.id, (p)->node.address,	\
+	    (p)->node.port, ##__VA_ARGS__)
+
+static void
+timer_add_ms(struct event *ev, uint64_t ms)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(ev, &tv);
+}
+
+/* State machine */
+
+#define S(x)	(1U << MEMBER_##x)
+#define NOT_UP	(S(UNKNOWN) | S(DOWN) | S(LEFT) | S(REFUSED))
+#define SAME	(-1)
+
+static void	act_up(struct peer *);
+static void	act_lost(struct peer *);
+static void	act_redial(struct peer *);
+
+static const struct peer_trans {
+	unsigned int	 from;		/* mask of states */
+	enum peer_event	 ev;
+	void		(*act)(struct peer *);
+	int		 to;		/* enum member_state, or SAME */
+} peer_fsm_tbl[] = {
+	{ NOT_UP,	PEV_ESTABLISHED,	act_up,		MEMBER_UP },
+	{ S(UP),	PEV_CLOSED,	act_lost,	MEMBER_DOWN },
+	{ S(UP),	PEV_TIMEOUT,	act_lost,	MEMBER_DOWN },
+	{ S(UP),	PEV_BYE,		act_lost,	MEMBER_LEFT },
+	{ NOT_UP,	PEV_CLOSED,	act_redial,	SAME },
+	{ NOT_UP,	PEV_BYE,		act_redial,	SAME },
+	{ NOT_UP,	PEV_REFUSED,	act_redial,	MEMBER_REFUSED },
+};
+
+/*
+ * The one function that changes a peer's state: it logs, counts, stamps
+ * the time and tells local watchers.
+ */
+static void
+peer_set_state(struct peer *p, enum member_state to, const char *why)
+{
+	enum member_state	prev = p->state;
+
+	if (prev == to)
+		return;
+	p->state = to;
+	p->since_ms = wall_ms();
+	p->state_changes++;
+	peer_log(log_info, p, "%s -> %s (%s)", member_state_name(prev),
+	    member_state_name(to), why);
+	relay_member_changed(p->sc, p->node.id, to, prev, p->incarnation);
+	notify_status(p->sc);
+}
+
+static void
+peer_fsm(struct peer *p, enum peer_event ev, const char *why)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(peer_fsm_tbl) / sizeof(peer_fsm_tbl[0]); i++) {
+		const struct peer_trans	*t = &peer_fsm_tbl[i];
+
+		if (t->ev != ev || (t->from & (1U << p->state)) == 0)
+			continue;
+		if (t->act != NULL)
+			t->act(p);
+		if (t->to != SAME)
+			peer_set_state(p, (enum member_state)t->to, why);
+		return;
+	}
+	peer_log(log_debug, p, "event %s ignored in state %s",
+	    peer_event_names[ev], member_state_name(p->state));
+}
+
+static void
+act_up(struct peer *p)
+{
+	evtimer_del(p->ev_redial);
+	p->attempts = 0;
+	p->incarnation = p->conn->incarnation;
+	p->last_rx_us = now_us();
+	p->peer_ts_us = 0;
+	p->rtt_us = p->srtt_us = 0;
+	timer_add_ms(p->ev_dead, p->sc->conf.lim.hb_timeout_ms);
+	/* First ECHO at once, so RTT is known after one round trip. */
+	timer_add_ms(p->ev_echo, 0);
+}
+
+static void
+act_lost(struct peer *p)
+{
+	evtimer_del(p->ev_echo);
+	evtimer_del(p->ev_dead);
+	evtimer_del(p->ev_handover);
+	if (p->conn != NULL)
+		conn_close(p->conn);
+	p->attempts = 0;
+	act_redial(p);
+}
+
+static void
+act_redial(struct peer *p)
+{
+	const struct conf_limits	*l = &p->sc->conf.lim;
+	uint32_t			 ms;
+
+	if (p->sc->stopping || p->conn != NULL || p->dial != NULL ||
+	    evtimer_pending(p->ev_redial, NULL))
+		return;
+	ms = detector_backoff(p->attempts, l->reconnect_min_ms,
+	    l->reconnect_max_ms, arc4random());
+	if (p->attempts < 32)
+		p->attempts++;
+	peer_log(log_debug, p, "redial in %u ms", ms);
+	timer_add_ms(p->ev_redial, ms);
+}
+
+/* Streams */
+
+static struct pconn *
+conn_new(struct cohortd *sc, int fd, int outbound, const struct sockaddr *sa)
+{
+	struct pconn	*c;
+	char		 host[INET6_ADDRSTRLEN];
+	int		 one = 1;
+	uint16_t	 port = 0;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return (NULL);
+	c->sc = sc;
+	c->outbound = outbound;
+	c->bev = bufferevent_socket_new(sc->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE);
+	c->timer = evtimer_new(sc->base, NULL, NULL);
+	if (c->bev == NULL || c->timer == NULL) {
+		if (c->bev != NULL)
+			bufferevent_free(c->bev);
+		else
+			close(fd);
+		if (c->timer != NULL)
+			event_free(c->timer);
+		free(c);
+		return (NULL);
+	}
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	host[0] = '\0';
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)sa;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		port = ntohs(sin->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		port = ntohs(sin6->sin6_port);
+	}
+	snprintf(c->remote, sizeof(c->remote), "%s%s%s:%u",
+	    sa->sa_family == AF_INET6 ? "[" : "", host,
+	    sa->sa_family == AF_INET6 ? "]" : "", port);
+	bufferevent_setcb(c->bev, peer_read_cb, NULL, peer_event_cb, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, PEER_PREHELLO_MAX);
+	TAILQ_INSERT_TAIL(&sc->conns, c, entry);
+	return (c);
+}
+
+/* Never free a stream inside its own callbacks: the reaper does it. */
+static void
+conn_close(struct pconn *c)
+{
+	struct cohortd	*sc = c->sc;
+	struct peer	*p = c->peer;
+
+	if (c->state == CONN_DEAD)
+		return;
+	c->state = CONN_DEAD;
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	evtimer_del(c->timer);
+	if (p != NULL) {
+		if (p->conn == c)
+			p->conn = NULL;
+		if (p->dial == c)
+			p->dial = NULL;
+	}
+	TAILQ_REMOVE(&sc->conns, c, entry);
+	TAILQ_INSERT_TAIL(&sc->graveyard, c, entry);
+	event_active(sc->reaper, EV_TIMEOUT, 0);
+}
+
+static void
+peer_reaper_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct cohortd	*sc = arg;
+	struct pconn	*c;
+
+	(void)fd;
+	(void)ev;
+	while ((c = TAILQ_FIRST(&sc->graveyard)) != NULL) {
+		TAILQ_REMOVE(&sc->graveyard, c, entry);
+		bufferevent_free(c->bev);
+		event_free(c->timer);
+		free(c);
+	}
+	if (sc->stopping && TAILQ_EMPTY(&sc->conns))
+		event_base_loopexit(sc->base, NULL);
+}
+
+static void
+conn_linger_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	conn_close(arg);
+}
+
+/*
+ * Queue a last frame, stop reading, and close once it is flushed (or after
+ * PEER_LINGER_MS if the other end does not read).  The stream no longer
+ * belongs to its peer.
+ */
+static void
+conn_finish(struct pconn *c, const uint8_t *frame, size_t len)
+{
+	struct peer	*p = c->peer;
+
+	if (c->state == CONN_DEAD || c->state == CONN_CLOSING)
+		return;
+	if (p != NULL) {
+		if (p->conn == c)
+			p->conn = NULL;
+		if (p->dial == c)
+			p->dial = NULL;
+	}
+	c->state = CONN_CLOSING;
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_setcb(c->bev, NULL, peer_write_cb, peer_event_cb, c);
+	event_assign(c->timer, c->sc->base, -1, 0, conn_linger_cb, c);
+	timer_add_ms(c->timer, PEER_LINGER_MS);
+	if (len > 0)
+		conn_send(c, frame, len);
+	else
+		conn_close(c);
+}
+
+static void
+peer_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct pconn	*c = arg;
+
+	if (c->state == CONN_CLOSING &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		conn_close(c);
+}
+
+static void
+conn_send(struct pconn *c, const uint8_t *frame, size_t len)
+{
+	if (len == 0 || c->state == CONN_DEAD)
+		return;
+	if (bufferevent_write(c->bev, frame, len) == -1) {
+		log_warnx("stream %s: cannot queue %zu bytes", c->remote, len);
+		return;
+	}
+	if (c->peer != NULL) {
+		c->peer->frames_out++;
+		c->peer->bytes_out += len;
+	}
+}
+
+/* Send REFUSE with a reason and close: both ends then log why. */
+static void
+conn_refuse(struct pconn *c, enum wire_reason reason, const char *text)
+{
+	struct wire_refuse	r;
+	uint8_t			buf[WIRE_HDR_LEN + 8 + WIRE_TEXT_MAX];
+	size_t			len;
+
+	memset(&r, 0, sizeof(r));
+	r.reason = reason;
+	strlcpy(r.text, text, sizeof(r.text));
+	len = wire_encode_refuse(buf, sizeof(buf), &r);
+	conn_finish(c, buf, len);
+}
+
+static void
+conn_send_hello(struct pconn *c)
+{
+	struct cohortd			*sc = c->sc;
+	const struct conf_node		*self = &sc->conf.nodes[sc->conf.self];
+	struct wire_hello		 h;
+	uint8_t				 buf[PEER_PREHELLO_MAX];
+
+	memset(&h, 0, sizeof(h));
+	h.version = PROTO_VERSION;
+	h.min_version = PROTO_MIN_VERSION;
+	h.incarnation = sc->incarnation;
+	h.port = self->port;
+	arc4random_buf(h.nonce, sizeof(h.nonce));
+	strlcpy(h.cluster, sc->conf.cluster, sizeof(h.cluster));
+	strlcpy(h.node_id, self->id, sizeof(h.node_id));
+	strlcpy(h.address, self->address, sizeof(h.address));
+	conn_send(c, buf, wire_encode_hello(buf, sizeof(buf), &h));
+	c->state = CONN_HELLO;
+}
+
+/* A stream that died before or after HELLO: tell its peer, if any. */
+static void
+conn_lost(struct pconn *c, const char *why)
+{
+	struct peer	*p = c->peer;
+	int		 was_active;
+
+	if (c->state == CONN_DEAD)
+		return;
+	was_active = p != NULL && p->conn == c;
+	if (c->state == CONN_CLOSING) {
+		conn_close(c);
+		return;
+	}
+	conn_close(c);
+	if (p == NULL)
+		return;
+	if (was_active)
+		peer_fsm(p, PEV_CLOSED, why);
+	else if (p->state != MEMBER_UP && p->conn == NULL && p->dial == NULL)
+		peer_fsm(p, PEV_CLOSED, why);
+	else if (p->state == MEMBER_UP && p->conn == NULL &&
+	    !evtimer_pending(p->ev_handover, NULL))
+		peer_fsm(p, PEV_CLOSED, why);
+}
+
+static void
+conn_hello_timeout_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct pconn	*c = arg;
+	struct cohortd	*sc = c->sc;
+
+	(void)fd;
+	(void)ev;
+	sc->stats.hello_timeouts++;
+	if (c->peer != NULL && ratelim_allow(&c->peer->rl, time(NULL)))
+		peer_log(log_info, c->peer, "no HELLO within %u ms on %s, "
+		    "closing", sc->conf.lim.hello_timeout_ms, c->remote);
+	else if (c->peer == NULL && ratelim_allow(&sc->rl_accept, time(NULL)))
+		log_info("stream from %s: no HELLO within %u ms, closing",
+		    c->remote, sc->conf.lim.hello_timeout_ms);
+	conn_lost(c, "no HELLO in time");
+}
+
+static void
+conn_arm_hello_timer(struct pconn *c)
+{
+	event_assign(c->timer, c->sc->base, -1, 0, conn_hello_timeout_cb, c);
+	timer_add_ms(c->timer, c->sc->conf.lim.hello_timeout_ms);
+}
+
+/* Handshake */
+
+/* Which of two streams to keep: the one dialled by the smaller node id. */
+static int
+conn_preferred(struct pconn *a, struct pconn *b)
+{
+	const char	*da, *db;
+	int		 cmp;
+
+	da = a->outbound ? self_id(a->sc) : a->peer->node.id;
+	db = b->outbound ? self_id(b->sc) : b->peer->node.id;
+	cmp = strcmp(da, db);
+	if (cmp == 0)
+		return (1);	/* same dialer: the newer stream wins */
+	return (cmp < 0);
+}
+
+/* Refuse a HELLO: log it here (rate-limited), tell the other end why. */
+static void
+hello_refuse(struct pconn *c, enum wire_reason reason, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+hello_refuse(struct pconn *c, enum wire_reason reason, const char *fmt, ...)
+{
+	struct cohortd	*sc = c->sc;
+	struct peer	*p = c->outbound ? c->peer : NULL;
+	char		 text[WIRE_TEXT_MAX + 1];
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	sc->stats.conns_refused++;
+	if (ratelim_allow(&sc->rl_accept, time(NULL))) {
+		log_warnx("refused stream %s %s: %s: %s", c->outbound ?
+		    "to" : "from", c->remote, wire_reason_name(reason), text);
+		if (sc->rl_accept.suppressed > 0) {
+			log_warnx("(%u similar messages suppressed)",
+			    sc->rl_accept.suppressed);
+			sc->rl_accept.suppressed = 0;
+		}
+	}
+	conn_refuse(c, reason, text);
+	/* Our own dial was answered by the wrong node: try again later. */
+	if (p != NULL && p->conn == NULL && p->dial == NULL)
+		peer_fsm(p, PEV_REFUSED, text);
+}
+
+/* Validate a HELLO; returns its peer, or NULL after refusing the stream. */
+static struct peer *
+hello_check(struct pconn *c, const struct wire_hello *h)
+{
+	struct cohortd	*sc = c->sc;
+	struct peer	*p;
+
+	if (h->version < PROTO_MIN_VERSION || h->min_version > PROTO_VERSION) {
+		hello_refuse(c, REASON_VERSION, "%s speaks protocol versions "
+		    "%u to %u, %s speaks %u to %u", self_id(sc),
+		    PROTO_MIN_VERSION, PROTO_VERSION, h->node_id,
+		    h->min_version, h->version);
+		return (NULL);
+	}
+	if (strcmp(h->cluster, sc->conf.cluster) != 0) {
+		hello_refuse(c, REASON_CLUSTER, "%s is in cluster \"%s\", "
+		    "%s announced cluster \"%s\"", self_id(sc),
+		    sc->conf.cluster, h->node_id, h->cluster);
+		return (NULL);
+	}
+	if (strcmp(h->node_id, self_id(sc)) == 0) {
+		hello_refuse(c, REASON_SELF_ID, "%s announced %s's own id: "
+		    "two nodes are configured with the same node_id",
+		    c->remote, self_id(sc));
+		return (NULL);
+	}
+	if ((p = peer_find(sc, h->node_id)) == NULL) {
+		hello_refuse(c, REASON_UNKNOWN_NODE, "node id \"%s\" is not "
+		    "in the nodes list of %s (%s)", h->node_id, self_id(sc),
+		    sc->conf.path);
+		return (NULL);
+	}
+	if (c->outbound && c->peer != p) {
+		hello_refuse(c, REASON_UNKNOWN_NODE, "%s dialled %s at %s but "
+		    "%s answered", self_id(sc), c->peer->node.id, c->remote,
+		    h->node_id);
+		return (NULL);
+	}
+	if (p->conn != NULL && h->incarnation < p->conn->incarnation) {
+		hello_refuse(c, REASON_DUPLICATE, "incarnation %llu of %s is "
+		    "older than the established %llu",
+		    (unsigned long long)h->incarnation, h->node_id,
+		    (unsigned long long)p->conn->incarnation);
+		return (NULL);
+	}
+	return (p);
+}
+
+static void
+peer_handle_hello(struct pconn *c, const struct wire_hello *h)
+{
+	struct peer	*p;
+	struct pconn	*old;
+
+	if ((p = hello_check(c, h)) == NULL)
+		return;
+	evtimer_del(c->timer);
+	c->peer = p;
+	c->incarnation = h->incarnation;
+	c->state = CONN_ESTABLISHED;
+	bufferevent_setwatermark(c->bev, EV_READ, 0,
+	    config_max_frame(&c->sc->conf));
+	if (p->dial == c)
+		p->dial = NULL;
+	p->last_rx_us = now_us();
+
+	/* A new incarnation means the old process is gone. */
+	if (p->conn != NULL && p->conn->incarnation != h->incarnation)
+		peer_fsm(p, PEV_CLOSED, "restarted with a new incarnation");
+
+	if (p->conn == NULL) {
+		p->conn = c;
+		if (p->state == MEMBER_UP) {
+			evtimer_del(p->ev_handover);
+			peer_log(log_debug, p, "stream handed over to %s",
+			    c->remote);
+		} else
+			peer_fsm(p, PEV_ESTABLISHED, c->outbound ?
+			    "dialled, HELLO exchanged" :
+			    "accepted, HELLO exchanged");
+		return;
+	}
+	/* Two streams to one peer: keep the same one as the other end. */
+	c->sc->stats.duplicate_streams++;
+	if (conn_preferred(c, p->conn)) {
+		old = p->conn;
+		p->conn = c;
+		peer_log(log_debug, p, "keeping stream %s, retiring %s",
+		    c->remote, old->remote);
+		conn_refuse(old, REASON_DUPLICATE, "duplicate stream");
+	} else {
+		peer_log(log_debug, p, "keeping stream %s, retiring %s",
+		    p->conn->remote, c->remote);
+		conn_refuse(c, REASON_DUPLICATE, "duplicate stream");
+	}
+}
+
+/* Frames */
+
+static void
+peer_handle_echo(struct peer *p, const struct wire_echo *e)
+{
+	uint64_t	now = now_us(), sample;
+
+	sample = detector_rtt_sample(now, e->echo_ts_us, e->hold_us);
+	if (sample != 0) {
+		p->rtt_us = sample;
+		p->srtt_us = detector_rtt_smooth(p->srtt_us, sample);
+	}
+	p->peer_ts_us = e->ts_us;
+	p->peer_ts_at = now;
+}
+
+static void
+peer_handle_refuse(struct pconn *c, const struct wire_refuse *r)
+{
+	struct peer	*p = c->peer;
+	struct cohortd	*sc = c->sc;
+
+	if (r->reason == REASON_DUPLICATE && p != NULL && p->conn == c) {
+		/*
+		 * The other end kept another stream to us: wait for its HELLO
+		 * rather than reporting the peer down.
+		 */
+		p->conn = NULL;
+		timer_add_ms(p->ev_handover, sc->conf.lim.hello_timeout_ms);
+		conn_close(c);
+		return;
+	}
+	if (r->reason == REASON_DUPLICATE) {
+		/* Our attempt lost the tie-break; the kept stream follows. */
+		conn_close(c);
+		if (p != NULL && p->conn == NULL && p->dial == NULL)
+			peer_fsm(p, PEV_CLOSED, "duplicate stream retired");
+		return;
+	}
+	sc->stats.refused_by_peer++;
+	if (p != NULL && ratelim_allow(&p->rl, time(NULL)))
+		peer_log(log_warnx, p, "refused our HELLO: %s: %s",
+		    wire_reason_name(r->reason), r->text);
+	else if (p == NULL && ratelim_allow(&sc->rl_accept, time(NULL)))
+		log_warnx("stream from %s refused our HELLO: %s: %s",
+		    c->remote, wire_reason_name(r->reason), r->text);
+	conn_close(c);
+	if (p != NULL && p->conn == NULL && p->dial == NULL)
+		peer_fsm(p, p->state == MEMBER_UP ? PEV_CLOSED : PEV_REFUSED,
+		    r->text);
+}
+
+static void
+peer_handle_bye(struct pconn *c, const struct wire_bye *b)
+{
+	struct peer	*p = c->peer;
+	int		 active = p->conn == c;
+	char		 why[WIRE_TEXT_MAX + 32];
+
+	snprintf(why, sizeof(why), "said BYE: %s", b->text[0] ? b->text :
+	    wire_reason_name(b->reason));
+	conn_close(c);
+	if (active)
+		peer_fsm(p, PEV_BYE, why);
+}
+
+static void
+peer_protocol_error(struct pconn *c, const char *what)
+{
+	struct cohortd	*sc = c->sc;
+
+	sc->stats.protocol_errors++;
+	if (c->peer != NULL) {
+		if (ratelim_allow(&c->peer->rl, time(NULL)))
+			peer_log(log_warnx, c->peer, "protocol error on %s: "
+			    "%s; closing the stream", c->remote, what);
+	} else if (ratelim_allow(&sc->rl_accept, time(NULL)))
+		log_warnx("stream from %s: protocol error: %s; closing",
+		    c->remote, what);
+	conn_lost(c, what);
+}
+
+/* One whole frame; returns -1 if the stream was closed. */
+static int
+peer_dispatch(struct pconn *c, const struct wire_hdr *hdr, const uint8_t *buf)
+{
+	union {
+		struct wire_hello	hello;
+		struct wire_echo	echo;
+		struct wire_bye		bye;
+		struct wire_refuse	refuse;
+	} m;
+	enum wire_status	st = WIRE_BAD_TYPE;
+
+	switch (hdr->type) {
+	case WT_HELLO:
+		if (c->state != CONN_HELLO)
+			break;
+		if ((st = wire_decode_hello(buf, hdr->len, &m.hello)) ==
+		    WIRE_OK)
+			peer_handle_hello(c, &m.hello);
+		break;
+	case WT_REFUSE:
+		if ((st = wire_decode_refuse(buf, hdr->len, &m.refuse)) ==
+		    WIRE_OK)
+			peer_handle_refuse(c, &m.refuse);
+		break;
+	case WT_ECHO:
+		if (c->state != CONN_ESTABLISHED)
+			break;
+		if ((st = wire_decode_echo(buf, hdr->len, &m.echo)) == WIRE_OK)
+			peer_handle_echo(c->peer, &m.echo);
+		break;
+	case WT_BYE:
+		if (c->state != CONN_ESTABLISHED)
+			break;
+		if ((st = wire_decode_bye(buf, hdr->len, &m.bye)) == WIRE_OK)
+			peer_handle_bye(c, &m.bye);
+		break;
+	}
+	if (st != WIRE_OK) {
+		char	what[96];
+
+		snprintf(what, sizeof(what), "%s frame %s",
+		    wire_type_name(hdr->type), st == WIRE_BAD_TYPE ?
+		    "not allowed here" : wire_status_name(st));
+		peer_protocol_error(c, what);
+		return (-1);
+	}
+	return (c->state == CONN_DEAD || c->state == CONN_CLOSING ? -1 : 0);
+}
+
+static void
+peer_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct pconn		*c = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	struct wire_hdr		 hdr;
+	enum wire_status	 st;
+	uint8_t			 raw[WIRE_HDR_LEN], *frame;
+	size_t			 max;
+
+	while (c->state == CONN_HELLO || c->state == CONN_ESTABLISHED) {
+		max = c->state == CONN_ESTABLISHED ?
+		    config_max_frame(&c->sc->conf) : PEER_PREHELLO_MAX;
+		if (evbuffer_copyout(in, raw, sizeof(raw)) < (ev_ssize_t)
+		    sizeof(raw))
+			return;
+		st = wire_check_header(raw, sizeof(raw), max, WIRE_PEER, &hdr);
+		if (st != WIRE_OK) {
+			peer_protocol_error(c, wire_status_name(st));
+			return;
+		}
+		if (evbuffer_get_length(in) < hdr.len)
+			return;
+		if ((frame = evbuffer_pullup(in, hdr.len)) == NULL) {
+			peer_protocol_error(c, "out of memory");
+			return;
+		}
+		if (c->peer != NULL) {
+			c->peer->frames_in++;
+			c->peer->bytes_in += hdr.len;
+			if (c->peer->conn == c)
+				c->peer->last_rx_us = now_us();
+		}
+		if (peer_dispatch(c, &hdr, frame) == -1)
+			return;
+		evbuffer_drain(in, hdr.len);
+	}
+}
+
+static void
+peer_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct pconn	*c = arg;
+	char		 why[128];
+	int		 err = EVUTIL_SOCKET_ERROR();
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED) {
+		peer_log(log_debug, c->peer, "connected to %s", c->remote);
+		conn_send_hello(c);
+		return;
+	}
+	if (what & BEV_EVENT_EOF)
+		snprintf(why, sizeof(why), "stream closed by the peer");
+	else
+		snprintf(why, sizeof(why), "%s: %s", c->state ==
+		    CONN_CONNECTING ? "connect failed" : "stream error",
+		    evutil_socket_error_to_string(err));
+	if (c->peer != NULL && c->state == CONN_CONNECTING)
+		peer_log(log_debug, c->peer, "%s", why);
+	conn_lost(c, why);
+}
+
+/* Dialling */
+
+static void
+peer_dial(struct peer *p)
+{
+	struct cohortd		*sc = p->sc;
+	const struct conf_node	*self = &sc->conf.nodes[sc->conf.self];
+	struct sockaddr_storage	 src;
+	socklen_t		 srclen;
+	struct pconn		*c;
+	int			 fd;
+
+	if (p->dial != NULL || p->conn != NULL || sc->stopping)
+		return;
+	fd = socket(p->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		peer_log(log_warn, p, "socket");
+		act_redial(p);
+		return;
+	}
+	/*
+	 * Dial from our own configured address, so that the peer sees the
+	 * address it knows us by (several nodes may share one host).
+	 */
+	srclen = sizeof(src);
+	if (sc->listener != NULL && getsockname(evconnlistener_get_fd(
+	    sc->listener), (struct sockaddr *)&src, &srclen) == 0 &&
+	    src.ss_family == p->ss.ss_family) {
+		if (src.ss_family == AF_INET)
+			((struct sockaddr_in *)&src)->sin_port = 0;
+		else
+			((struct sockaddr_in6 *)&src)->sin6_port = 0;
+		if (bind(fd, (struct sockaddr *)&src, srclen) == -1)
+			peer_log(log_debug, p, "bind source %s: %s",
+			    self->address, strerror(errno));
+	}
+	if ((c = conn_new(sc, fd, 1, (struct sockaddr *)&p->ss)) == NULL) {
+		peer_log(log_warnx, p, "out of memory for a stream");
+		act_redial(p);
+		return;
+	}
+	c->peer = p;
+	c->state = CONN_CONNECTING;
+	p->dial = c;
+	if (p->state != MEMBER_UNKNOWN || p->attempts > 0)
+		p->reconnects++;
+	conn_arm_hello_timer(c);
+	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&p->ss,
+	    p->sslen) == -1) {
+		/* Immediate failure; libevent has already closed nothing. */
+		conn_lost(c, "connect failed");
+		return;
+	}
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+static void
+peer_redial_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	peer_dial(arg);
+}
+
+/* Heartbeats and failure detection */
+
+static void
+peer_echo_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct peer	*p = arg;
+	struct wire_echo e;
+	uint8_t		 buf[WIRE_HDR_LEN + 40 + WIRE_ID_MAX];
+	uint64_t	 now = now_us();
+
+	(void)fd;
+	(void)ev;
+	if (p->conn == NULL || p->state != MEMBER_UP)
+		return;
+	memset(&e, 0, sizeof(e));
+	e.seq = ++p->echo_seq;
+	e.ts_us = now;
+	e.echo_ts_us = p->peer_ts_us;
+	e.hold_us = p->peer_ts_us ? now - p->peer_ts_at : 0;
+	strlcpy(e.node_id, self_id(p->sc), sizeof(e.node_id));
+	conn_send(p->conn, buf, wire_encode_echo(buf, sizeof(buf), &e));
+	timer_add_ms(p->ev_echo, p->sc->conf.lim.hb_interval_ms);
+}
+
+static void
+peer_dead_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct peer	*p = arg;
+	uint64_t	 timeout = (uint64_t)p->sc->conf.lim.hb_timeout_ms * 1000;
+	uint64_t	 rem;
+	char		 why[64];
+
+	(void)fd;
+	(void)ev;
+	if (p->state != MEMBER_UP)
+		return;
+	rem = detector_remaining(p->last_rx_us, now_us(), timeout);
+	if (rem > 0) {
+		struct timeval	tv = { (time_t)(rem / 1000000),
+		    (suseconds_t)(rem % 1000000) };
+
+		evtimer_add(p->ev_dead, &tv);
+		return;
+	}
+	snprintf(why, sizeof(why), "nothing received for %u ms",
+	    p->sc->conf.lim.hb_timeout_ms);
+	peer_fsm(p, PEV_TIMEOUT, why);
+}
+
+static void
+peer_handover_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct peer	*p = arg;
+
+	(void)fd;
+	(void)ev;
+	if (p->state == MEMBER_UP && p->conn == NULL)
+		peer_fsm(p, PEV_CLOSED, "duplicate stream retired and no "
+		    "replacement arrived");
+}
+
+/* Accepting */
+
+static void
+peer_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct cohortd	*sc = arg;
+	struct pconn	*c;
+
+	(void)l;
+	(void)salen;
+	if (sc->stopping) {
+		close(fd);
+		return;
+	}
+	if ((c = conn_new(sc, fd, 0, sa)) == NULL) {
+		if (ratelim_allow(&sc->rl_accept, time(NULL)))
+			log_warnx("out of memory accepting a peer stream");
+		return;
+	}
+	sc->stats.conns_accepted++;
+	log_debug("accepted stream from %s", c->remote);
+	conn_arm_hello_timer(c);
+	conn_send_hello(c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+static void
+peer_accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct cohortd	*sc = arg;
+	int		 err = EVUTIL_SOCKET_ERROR();
+
+	(void)l;
+	if (ratelim_allow(&sc->rl_accept, time(NULL)))
+		log_warnx("accept on the peer port: %s",
+		    evutil_socket_error_to_string(err));
+}
+
+static int
+peer_resolve(const char *host, uint16_t port, struct sockaddr_storage *ss,
+    socklen_t *len, char *err, size_t errlen)
+{
+	struct addrinfo	 hints, *res;
+	char		 serv[8];
+	int		 rv;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(serv, sizeof(serv), "%u", port);
+	if ((rv = getaddrinfo(host, serv, &hints, &res)) != 0) {
+		snprintf(err, errlen, "%s", gai_strerror(rv));
+		return (-1);
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return (0);
+}
+
+static int
+peer_listen(struct cohortd *sc)
+{
+	const struct conf_node	*self = &sc->conf.nodes[sc->conf.self];
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	char			 err[128];
+	int			 fd, one = 1;
+
+	if (peer_resolve(self->address, self->port, &ss, &len, err,
+	    sizeof(err)) == -1) {
+		log_warnx("%s:%d: cannot resolve this node's address %s: %s",
+		    sc->conf.path, self->line, self->address, err);
+		return (-1);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1) {
+		log_warn("peer socket");
+		return (-1);
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+		    sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
+		log_warn("cannot listen on %s port %u (node %s): bind",
+		    self->address, self->port, self->id);
+		close(fd);
+		return (-1);
+	}
+	sc->listener = evconnlistener_new(sc->base, peer_accept_cb, sc,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128, fd);
+	if (sc->listener == NULL) {
+		log_warn("cannot listen on %s port %u", self->address,
+		    self->port);
+		close(fd);
+		return (-1);
+	}
+	evconnlistener_set_error_cb(sc->listener, peer_accept_error_cb);
+	log_info("listening for peers on %s port %u", self->address,
+	    self->port);
+	return (0);
+}
+
+static struct peer *
+peer_new(struct cohortd *sc, const struct conf_node *n)
+{
+	struct peer	*p;
+	char		 err[128];
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		fatal("%s", __func__);
+	p->sc = sc;
+	p->node = *n;
+	p->state = MEMBER_UNKNOWN;
+	p->since_ms = wall_ms();
+	if (peer_resolve(n->address, n->port, &p->ss, &p->sslen, err,
+	    sizeof(err)) == -1)
+		fatalx("%s:%d: cannot resolve the address %s of node %s: %s",
+		    sc->conf.path, n->line, n->address, n->id, err);
+	p->ev_redial = evtimer_new(sc->base, peer_redial_cb, p);
+	p->ev_echo = evtimer_new(sc->base, peer_echo_cb, p);
+	p->ev_dead = evtimer_new(sc->base, peer_dead_cb, p);
+	p->ev_handover = evtimer_new(sc->base, peer_handover_cb, p);
+	if (p->ev_redial == NULL || p->ev_echo == NULL || p->ev_dead == NULL ||
+	    p->ev_handover == NULL)
+		fatalx("%s: cannot create timers", __func__);
+	TAILQ_INSERT_TAIL(&sc->peers, p, entry);
+	HASH_ADD_STR(sc->peer_index, node.id, p);
+	return (p);
+}
+
+int
+peer_init(struct cohortd *sc)
+{
+	struct peer	*p;
+	size_t		 i;
+
+	TAILQ_INIT(&sc->peers);
+	TAILQ_INIT(&sc->conns);
+	TAILQ_INIT(&sc->graveyard);
+	if ((sc->reaper = event_new(sc->base, -1, 0, peer_reaper_cb, sc)) ==
+	    NULL)
+		return (-1);
+	if (peer_listen(sc) == -1)
+		return (-1);
+	for (i = 0; i < sc->conf.n_nodes; i++)
+		if (i != sc->conf.self)
+			peer_new(sc, &sc->conf.nodes[i]);
+	/* Dial everyone now: startup should take one round trip, not more. */
+	TAILQ_FOREACH(p, &sc->peers, entry)
+		peer_dial(p);
+	return (0);
+}
+
+/* SIGTERM: BYE on every established stream, then close once flushed. */
+void
+peer_shutdown(struct cohortd *sc)
+{
+	struct peer	*p;
+	struct pconn	*c, *tmp;
+	struct wire_bye	 b;
+	uint8_t		 buf[WIRE_HDR_LEN + 8 + WIRE_ID_MAX + WIRE_TEXT_MAX];
+	size_t		 len;
+
+	if (sc->listener != NULL) {
+		evconnlistener_free(sc->listener);
+		sc->listener = NULL;
+	}
+	memset(&b, 0, sizeof(b));
+	b.reason = REASON_SHUTDOWN;
+	strlcpy(b.node_id, self_id(sc), sizeof(b.node_id));
+	strlcpy(b.text, "node is shutting down", sizeof(b.text));
+	len = wire_encode_bye(buf, sizeof(buf), &b);
+	TAILQ_FOREACH(p, &sc->peers, entry) {
+		evtimer_del(p->ev_redial);
+		evtimer_del(p->ev_echo);
+		evtimer_del(p->ev_dead);
+		evtimer_del(p->ev_handover);
+		if (p->conn != NULL)
+			conn_finish(p->conn, buf, len);
+	}
+	TAILQ_FOREACH_SAFE(c, &sc->conns, entry, tmp)
+		if (c->state != CONN_CLOSING)
+			conn_close(c);
+	event_active(sc->reaper, EV_TIMEOUT, 0);
+}
+
+void
+peer_free_all(struct cohortd *sc)
+{
+	struct peer	*p;
+	struct pconn	*c;
+
+	while ((c = TAILQ_FIRST(&sc->conns)) != NULL)
+		conn_close(c);
+	while ((c = TAILQ_FIRST(&sc->graveyard)) != NULL) {
+		TAILQ_REMOVE(&sc->graveyard, c, entry);
+		bufferevent_free(c->bev);
+		event_free(c->timer);
+		free(c);
+	}
+	while ((p = TAILQ_FIRST(&sc->peers)) != NULL) {
+		TAILQ_REMOVE(&sc->peers, p, entry);
+		HASH_DEL(sc->peer_index, p);
+		event_free(p->ev_redial);
+		event_free(p->ev_echo);
+		event_free(p->ev_dead);
+		event_free(p->ev_handover);
+		free(p);
+	}
+	if (sc->listener != NULL)
+		evconnlistener_free(sc->listener);
+	sc->listener = NULL;
+	if (sc->reaper != NULL)
+		event_free(sc->reaper);
+	sc->reaper = NULL;
+}
+
+size_t
+peer_count_up(struct cohortd *sc)
+{
+	struct peer	*p;
+	size_t		 n = 0;
+
+	TAILQ_FOREACH(p, &sc->peers, entry)
+		if (p->state == MEMBER_UP)
+			n++;
+	return (n);
+}
+
+void
+peer_member(struct cohortd *sc, size_t i, struct wire_member *m)
+{
+	const struct conf_node	*n = &sc->conf.nodes[i];
+	struct peer		*p;
+
+	memset(m, 0, sizeof(*m));
+	strlcpy(m->id, n->id, sizeof(m->id));
+	strlcpy(m->address, n->address, sizeof(m->address));
+	m->port = n->port;
+	if (i == sc->conf.self) {
+		m->state = MEMBER_SELF;
+		m->incarnation = sc->incarnation;
+		m->since_ms = sc->started_ms;
+		return;
+	}
+	if ((p = peer_find(sc, n->id)) == NULL)
+		return;
+	m->state = (uint8_t)p->state;
+	m->rtt_us = p->srtt_us;
+	m->incarnation = p->incarnation;
+	m->since_ms = p->since_ms;
+}
+
+void
+peer_apply_conf(struct cohortd *sc)
+{
+	struct peer	*p;
+
+	/* Heartbeat settings take effect at the next tick of each timer. */
+	TAILQ_FOREACH(p, &sc->peers, entry)
+		if (p->state == MEMBER_UP)
+			timer_add_ms(p->ev_dead, sc->conf.lim.hb_timeout_ms);
+}

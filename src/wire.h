@@ -1,0 +1,207 @@
+/*
+ * wire.h: the pure frame codec (bytes <-> structs).
+ *
+ * No I/O, no clock, no allocation, no globals: the daemon, libcohort, the
+ * unit tests and the fuzzers all call these the same way.  Decoders never
+ * read past the length they are given and check every length before use;
+ * encoders never write past the capacity they are given.
+ */
+#ifndef COHORT_WIRE_H
+#define COHORT_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+enum wire_status {
+	WIRE_OK = 0,
+	WIRE_SHORT,		/* need more bytes: not an error yet */
+	WIRE_BAD_MARKER,
+	WIRE_BAD_LENGTH,	/* below the header or above the maximum */
+	WIRE_BAD_TYPE,		/* unknown, or not for this channel */
+	WIRE_BAD_BODY,		/* body truncated, oversized field, bad value */
+	WIRE_NOSPACE,		/* encoder: output buffer too small */
+};
+
+struct wire_hdr {
+	uint32_t	 type;
+	uint32_t	 len;		/* whole frame, header included */
+};
+
+struct wire_hello {
+	uint16_t	 version;	/* highest spoken */
+	uint16_t	 min_version;	/* lowest accepted */
+	uint64_t	 incarnation;
+	uint16_t	 port;
+	uint8_t		 nonce[WIRE_NONCE_LEN];
+	char		 cluster[WIRE_ID_MAX + 1];
+	char		 node_id[WIRE_ID_MAX + 1];
+	char		 address[WIRE_ADDR_MAX + 1];
+};
+
+/*
+ * Heartbeat.  ts_us is the sender's monotonic clock; echo_ts_us is the
+ * last ts_us the sender received from us and hold_us how long it held it,
+ * so that we compute rtt = now - echo_ts_us - hold_us on our own clock.
+ */
+struct wire_echo {
+	uint64_t	 seq;
+	uint64_t	 ts_us;
+	uint64_t	 echo_ts_us;	/* 0: nothing received yet */
+	uint64_t	 hold_us;
+	char		 node_id[WIRE_ID_MAX + 1];
+};
+
+struct wire_bye {
+	uint32_t	 reason;	/* enum wire_reason */
+	char		 node_id[WIRE_ID_MAX + 1];
+	char		 text[WIRE_TEXT_MAX + 1];
+};
+
+struct wire_refuse {
+	uint32_t	 reason;	/* enum wire_reason */
+	char		 text[WIRE_TEXT_MAX + 1];
+};
+
+struct wire_ctl_hello {
+	uint16_t	 version;
+	uint16_t	 min_version;
+	uint32_t	 pid;
+	char		 name[WIRE_ID_MAX + 1];	/* program name, for logs */
+};
+
+struct wire_ctl_welcome {
+	uint16_t	 version;
+	uint64_t	 incarnation;
+	char		 cluster[WIRE_ID_MAX + 1];
+	char		 node_id[WIRE_ID_MAX + 1];
+};
+
+struct wire_ctl_error {
+	uint32_t	 req_id;
+	uint32_t	 code;		/* enum wire_reason */
+	char		 text[WIRE_TEXT_MAX + 1];
+};
+
+/* CTL_OK and CTL_MEMBERS_REQ carry only a request id. */
+struct wire_ctl_req {
+	uint32_t	 req_id;
+};
+
+struct wire_ctl_watch {
+	uint32_t	 req_id;
+	uint8_t		 on;
+};
+
+struct wire_member {
+	char		 id[WIRE_ID_MAX + 1];
+	char		 address[WIRE_ADDR_MAX + 1];
+	uint16_t	 port;
+	uint8_t		 state;		/* enum member_state */
+	uint64_t	 rtt_us;	/* smoothed; 0 when unknown */
+	uint64_t	 incarnation;
+	uint64_t	 since_ms;	/* wall clock, ms since the epoch */
+};
+
+struct wire_ctl_event {
+	uint8_t		 state;		/* enum member_state */
+	uint8_t		 prev_state;
+	uint64_t	 incarnation;
+	uint64_t	 time_ms;	/* wall clock, ms since the epoch */
+	char		 node[WIRE_ID_MAX + 1];
+};
+
+/* A checked reader over a borrowed buffer. */
+struct wire_reader {
+	const uint8_t	*p;
+	size_t		 len;
+	size_t		 off;
+	int		 bad;		/* sticky: a read went out of bounds */
+};
+
+/* A bounded writer over a borrowed buffer. */
+struct wire_writer {
+	uint8_t		*p;
+	size_t		 cap;
+	size_t		 len;
+	int		 full;		/* sticky: a write did not fit */
+	uint32_t	 count;		/* list entries written */
+};
+
+const char	*wire_type_name(uint32_t);
+const char	*wire_status_name(enum wire_status);
+const char	*wire_reason_name(uint32_t);
+const char	*member_state_name(unsigned int);
+int		 member_state_parse(const char *);
+
+/*
+ * Validate the header at buf.  WIRE_SHORT until 16 bytes are there; then
+ * marker, length (16 <= len <= maxlen) and type for the given channel.
+ */
+enum wire_status wire_check_header(const uint8_t *, size_t, size_t,
+		    enum wire_channel, struct wire_hdr *);
+void		 wire_put_header(uint8_t *, uint32_t, uint32_t);
+
+/*
+ * Decoders take a whole frame (header included, its length already checked
+ * by wire_check_header) and fill the struct, or return WIRE_BAD_BODY.
+ */
+enum wire_status wire_decode_hello(const uint8_t *, size_t, struct wire_hello *);
+enum wire_status wire_decode_echo(const uint8_t *, size_t, struct wire_echo *);
+enum wire_status wire_decode_bye(const uint8_t *, size_t, struct wire_bye *);
+enum wire_status wire_decode_refuse(const uint8_t *, size_t,
+		    struct wire_refuse *);
+enum wire_status wire_decode_ctl_hello(const uint8_t *, size_t,
+		    struct wire_ctl_hello *);
+enum wire_status wire_decode_ctl_welcome(const uint8_t *, size_t,
+		    struct wire_ctl_welcome *);
+enum wire_status wire_decode_ctl_error(const uint8_t *, size_t,
+		    struct wire_ctl_error *);
+enum wire_status wire_decode_ctl_req(const uint8_t *, size_t, uint32_t,
+		    struct wire_ctl_req *);
+enum wire_status wire_decode_ctl_watch(const uint8_t *, size_t,
+		    struct wire_ctl_watch *);
+enum wire_status wire_decode_ctl_event(const uint8_t *, size_t,
+		    struct wire_ctl_event *);
+
+/*
+ * CTL_MEMBERS is a list: begin reads the request id and the count, then
+ * next is called count times.  The reader borrows the frame.
+ */
+enum wire_status wire_members_begin(const uint8_t *, size_t,
+		    struct wire_reader *, uint32_t *, uint32_t *);
+enum wire_status wire_members_next(struct wire_reader *, struct wire_member *);
+enum wire_status wire_members_end(struct wire_reader *);
+
+/*
+ * Encoders write a whole frame into buf[cap] and return its length, or 0
+ * when it does not fit (nothing useful is left in buf then).
+ */
+size_t		 wire_encode_hello(uint8_t *, size_t, const struct wire_hello *);
+size_t		 wire_encode_echo(uint8_t *, size_t, const struct wire_echo *);
+size_t		 wire_encode_bye(uint8_t *, size_t, const struct wire_bye *);
+size_t		 wire_encode_refuse(uint8_t *, size_t,
+		    const struct wire_refuse *);
+size_t		 wire_encode_ctl_hello(uint8_t *, size_t,
+		    const struct wire_ctl_hello *);
+size_t		 wire_encode_ctl_welcome(uint8_t *, size_t,
+		    const struct wire_ctl_welcome *);
+size_t		 wire_encode_ctl_error(uint8_t *, size_t,
+		    const struct wire_ctl_error *);
+size_t		 wire_encode_ctl_req(uint8_t *, size_t, uint32_t,
+		    const struct wire_ctl_req *);
+size_t		 wire_encode_ctl_watch(uint8_t *, size_t,
+		    const struct wire_ctl_watch *);
+size_t		 wire_encode_ctl_event(uint8_t *, size_t,
+		    const struct wire_ctl_event *);
+
+/* CTL_MEMBERS: begin, add each member, then finish for the length. */
+void		 wire_members_start(struct wire_writer *, uint8_t *, size_t,
+		    uint32_t);
+void		 wire_members_add(struct wire_writer *,
+		    const struct wire_member *);
+size_t		 wire_members_finish(struct wire_writer *);
+size_t		 wire_member_size(const struct wire_member *);
+
+#endif /* COHORT_WIRE_H */
