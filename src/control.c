@@ -295,6 +295,9 @@ control_dispatch(struct client *cl, const struct wire_hdr *hdr,
 		if ((st = wire_decode_ctl_watch(buf, hdr->len, &m.watch)) ==
 		    WIRE_OK) {
 			cl->watching = m.watch.on;
+			log_debug("client %llu %s membership events",
+			    (unsigned long long)cl->id, cl->watching ?
+			    "follows" : "no longer follows");
 			control_ok(cl, m.watch.req_id);
 		}
 		break;

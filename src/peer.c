@@ -58,7 +58,9 @@ struct pconn {
 	struct event		*timer;	/* HELLO deadline, then linger */
 	enum conn_state		 state;
 	int			 outbound;
+	int			 got_hello;	/* theirs accepted, ACK sent */
 	uint64_t		 incarnation;
+	uint8_t			 nonce[WIRE_NONCE_LEN];	/* in our HELLO */
 	char			 remote[INET6_ADDRSTRLEN + 8];
 };
 
@@ -114,6 +116,7 @@ static void	 conn_send(struct pconn *, const uint8_t *, size_t);
 static void	 peer_read_cb(struct bufferevent *, void *);
 static void	 peer_write_cb(struct bufferevent *, void *);
 static void	 peer_event_cb(struct bufferevent *, short, void *);
+static void	 peer_protocol_error(struct pconn *, const char *);
 
 static struct peer *
 peer_find(struct cohortd *sc, const char *id)
@@ -371,6 +374,8 @@ conn_finish(struct pconn *c, const uint8_t *frame, size_t len)
 	c->state = CONN_CLOSING;
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_setcb(c->bev, NULL, peer_write_cb, peer_event_cb, c);
+	/* event_assign() on a pending event corrupts libevent: delete first. */
+	evtimer_del(c->timer);
 	event_assign(c->timer, c->sc->base, -1, 0, conn_linger_cb, c);
 	timer_add_ms(c->timer, PEER_LINGER_MS);
 	if (len > 0)
@@ -432,7 +437,8 @@ conn_send_hello(struct pconn *c)
 	h.min_version = PROTO_MIN_VERSION;
 	h.incarnation = sc->incarnation;
 	h.port = self->port;
-	arc4random_buf(h.nonce, sizeof(h.nonce));
+	arc4random_buf(c->nonce, sizeof(c->nonce));
+	memcpy(h.nonce, c->nonce, sizeof(h.nonce));
 	strlcpy(h.cluster, sc->conf.cluster, sizeof(h.cluster));
 	strlcpy(h.node_id, self->id, sizeof(h.node_id));
 	strlcpy(h.address, self->address, sizeof(h.address));
@@ -487,6 +493,7 @@ conn_hello_timeout_cb(evutil_socket_t fd, short ev, void *arg)
 static void
 conn_arm_hello_timer(struct pconn *c)
 {
+	evtimer_del(c->timer);
 	event_assign(c->timer, c->sc->base, -1, 0, conn_hello_timeout_cb, c);
 	timer_add_ms(c->timer, c->sc->conf.lim.hello_timeout_ms);
 }
@@ -588,17 +595,37 @@ hello_check(struct pconn *c, const struct wire_hello *h)
 	return (p);
 }
 
+/* Their HELLO is acceptable: say so, and wait for their ACK of ours. */
 static void
 peer_handle_hello(struct pconn *c, const struct wire_hello *h)
 {
-	struct peer	*p;
-	struct pconn	*old;
+	struct wire_hello_ack	 a;
+	struct peer		*p;
+	uint8_t			 buf[WIRE_HDR_LEN + WIRE_NONCE_LEN + 2 +
+				    WIRE_ID_MAX];
 
 	if ((p = hello_check(c, h)) == NULL)
 		return;
-	evtimer_del(c->timer);
 	c->peer = p;
 	c->incarnation = h->incarnation;
+	c->got_hello = 1;
+	memset(&a, 0, sizeof(a));
+	memcpy(a.nonce, h->nonce, sizeof(a.nonce));
+	strlcpy(a.node_id, self_id(c->sc), sizeof(a.node_id));
+	conn_send(c, buf, wire_encode_hello_ack(buf, sizeof(buf), &a));
+}
+
+/*
+ * Both HELLOs accepted: the stream is established.  Adopt it, or resolve
+ * a duplicate the same way the other end will.
+ */
+static void
+peer_established(struct pconn *c)
+{
+	struct peer	*p = c->peer;
+	struct pconn	*old;
+
+	evtimer_del(c->timer);
 	c->state = CONN_ESTABLISHED;
 	bufferevent_setwatermark(c->bev, EV_READ, 0,
 	    config_max_frame(&c->sc->conf));
@@ -607,7 +634,7 @@ peer_handle_hello(struct pconn *c, const struct wire_hello *h)
 	p->last_rx_us = now_us();
 
 	/* A new incarnation means the old process is gone. */
-	if (p->conn != NULL && p->conn->incarnation != h->incarnation)
+	if (p->conn != NULL && p->conn->incarnation != c->incarnation)
 		peer_fsm(p, PEV_CLOSED, "restarted with a new incarnation");
 
 	if (p->conn == NULL) {
@@ -635,6 +662,18 @@ peer_handle_hello(struct pconn *c, const struct wire_hello *h)
 		    p->conn->remote, c->remote);
 		conn_refuse(c, REASON_DUPLICATE, "duplicate stream");
 	}
+}
+
+static void
+peer_handle_hello_ack(struct pconn *c, const struct wire_hello_ack *a)
+{
+	if (!c->got_hello ||
+	    memcmp(a->nonce, c->nonce, sizeof(a->nonce)) != 0 ||
+	    strcmp(a->node_id, c->peer->node.id) != 0) {
+		peer_protocol_error(c, "HELLO_ACK does not match our HELLO");
+		return;
+	}
+	peer_established(c);
 }
 
 /* Frames */
@@ -725,6 +764,7 @@ peer_dispatch(struct pconn *c, const struct wire_hdr *hdr, const uint8_t *buf)
 {
 	union {
 		struct wire_hello	hello;
+		struct wire_hello_ack	ack;
 		struct wire_echo	echo;
 		struct wire_bye		bye;
 		struct wire_refuse	refuse;
@@ -733,11 +773,18 @@ peer_dispatch(struct pconn *c, const struct wire_hdr *hdr, const uint8_t *buf)
 
 	switch (hdr->type) {
 	case WT_HELLO:
-		if (c->state != CONN_HELLO)
+		if (c->state != CONN_HELLO || c->got_hello)
 			break;
 		if ((st = wire_decode_hello(buf, hdr->len, &m.hello)) ==
 		    WIRE_OK)
 			peer_handle_hello(c, &m.hello);
+		break;
+	case WT_HELLO_ACK:
+		if (c->state != CONN_HELLO)
+			break;
+		if ((st = wire_decode_hello_ack(buf, hdr->len, &m.ack)) ==
+		    WIRE_OK)
+			peer_handle_hello_ack(c, &m.ack);
 		break;
 	case WT_REFUSE:
 		if ((st = wire_decode_refuse(buf, hdr->len, &m.refuse)) ==

@@ -370,6 +370,30 @@ wire_decode_hello(const uint8_t *buf, size_t len, struct wire_hello *m)
 	return (WIRE_OK);
 }
 
+/* HELLO_ACK */
+
+size_t
+wire_encode_hello_ack(uint8_t *buf, size_t cap, const struct wire_hello_ack *m)
+{
+	struct wire_writer	w;
+
+	wr_init(&w, buf, cap, WT_HELLO_ACK);
+	wr_bytes(&w, m->nonce, sizeof(m->nonce));
+	wr_str(&w, m->node_id, WIRE_ID_MAX);
+	return (wr_finish(&w));
+}
+
+enum wire_status
+wire_decode_hello_ack(const uint8_t *buf, size_t len, struct wire_hello_ack *m)
+{
+	struct wire_reader	r;
+
+	rd_init(&r, buf, len);
+	rd_bytes(&r, m->nonce, sizeof(m->nonce));
+	rd_str(&r, m->node_id, WIRE_ID_MAX);
+	return (rd_end(&r));
+}
+
 /* ECHO */
 
 size_t

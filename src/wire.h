@@ -41,6 +41,17 @@ struct wire_hello {
 };
 
 /*
+ * HELLO_ACK: "your HELLO is accepted".  A stream is established only when
+ * each end has accepted the other's HELLO and received the other's ACK, so
+ * neither end reports a peer up that is about to refuse it.  The nonce is
+ * the one from the HELLO being accepted, binding the ACK to this stream.
+ */
+struct wire_hello_ack {
+	uint8_t		 nonce[WIRE_NONCE_LEN];
+	char		 node_id[WIRE_ID_MAX + 1];
+};
+
+/*
  * Heartbeat.  ts_us is the sender's monotonic clock; echo_ts_us is the
  * last ts_us the sender received from us and hold_us how long it held it,
  * so that we compute rtt = now - echo_ts_us - hold_us on our own clock.
@@ -148,6 +159,8 @@ void		 wire_put_header(uint8_t *, uint32_t, uint32_t);
  * by wire_check_header) and fill the struct, or return WIRE_BAD_BODY.
  */
 enum wire_status wire_decode_hello(const uint8_t *, size_t, struct wire_hello *);
+enum wire_status wire_decode_hello_ack(const uint8_t *, size_t,
+		    struct wire_hello_ack *);
 enum wire_status wire_decode_echo(const uint8_t *, size_t, struct wire_echo *);
 enum wire_status wire_decode_bye(const uint8_t *, size_t, struct wire_bye *);
 enum wire_status wire_decode_refuse(const uint8_t *, size_t,
@@ -179,6 +192,8 @@ enum wire_status wire_members_end(struct wire_reader *);
  * when it does not fit (nothing useful is left in buf then).
  */
 size_t		 wire_encode_hello(uint8_t *, size_t, const struct wire_hello *);
+size_t		 wire_encode_hello_ack(uint8_t *, size_t,
+		    const struct wire_hello_ack *);
 size_t		 wire_encode_echo(uint8_t *, size_t, const struct wire_echo *);
 size_t		 wire_encode_bye(uint8_t *, size_t, const struct wire_bye *);
 size_t		 wire_encode_refuse(uint8_t *, size_t,
