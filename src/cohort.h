@@ -99,6 +99,22 @@ int		 cohort_members(struct cohort *, struct cohort_member **list,
 void		 cohort_members_free(struct cohort_member *);
 
 /*
+ * Counters: a flat list of (section, name, key, value).  section is
+ * "daemon" (name: the node id) or "peer" (name: the peer's id); keys are
+ * listed in cohortctl(1).  Free with cohort_stats_free().
+ */
+struct cohort_stat {
+	char		 section[COHORT_ID_MAX + 1];
+	char		 name[COHORT_ID_MAX + 1];
+	char		 key[COHORT_ID_MAX + 1];
+	uint64_t	 value;
+};
+
+int		 cohort_stats(struct cohort *, struct cohort_stat **list,
+		    size_t *count, int timeout_ms);
+void		 cohort_stats_free(struct cohort_stat *);
+
+/*
  * Membership events: after cohort_watch(c, 1, ...) the daemon pushes one
  * event per state change of any peer.  With a callback set they are
  * delivered by cohort_dispatch(); without one they queue for

@@ -34,12 +34,14 @@ struct ctl_cmd {
 
 static int	 cmd_members(struct ctl_env *, int, char **);
 static int	 cmd_events(struct ctl_env *, int, char **);
+static int	 cmd_stats(struct ctl_env *, int, char **);
 
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "members", "", "list every configured node and its state",
 	    cmd_members },
 	{ "events", "[-c count] [-t seconds]",
 	    "print membership changes as they happen", cmd_events },
+	{ "stats", "", "daemon and per-peer counters", cmd_stats },
 };
 #define N_CMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
 
@@ -126,6 +128,36 @@ cmd_members(struct ctl_env *env, int argc, char **argv)
 	for (i = 0; i < n; i++)
 		env->out->member(stdout, &list[i]);
 	cohort_members_free(list);
+	cohort_close(c);
+	return (fflush(stdout) == 0 ? 0 : 1);
+}
+
+static int
+cmd_stats(struct ctl_env *env, int argc, char **argv)
+{
+	struct cohort		*c;
+	struct cohort_stat	*st;
+	size_t			 i, j, n;
+
+	(void)argv;
+	if (argc > 1)
+		return (ctl_fail("stats takes no arguments"));
+	if ((c = ctl_connect(env)) == NULL)
+		return (1);
+	if (cohort_stats(c, &st, &n, env->timeout_ms) != COHORT_OK) {
+		fprintf(stderr, "cohortctl: stats: %s\n", cohort_errmsg(c));
+		cohort_close(c);
+		return (1);
+	}
+	/* Print section by section: runs of the same section and name. */
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n; j++)
+			if (strcmp(st[j].section, st[i].section) != 0 ||
+			    strcmp(st[j].name, st[i].name) != 0)
+				break;
+		env->out->stats(stdout, &st[i], j - i);
+	}
+	cohort_stats_free(st);
 	cohort_close(c);
 	return (fflush(stdout) == 0 ? 0 : 1);
 }

@@ -91,6 +91,7 @@ void		 peer_apply_conf(struct cohortd *);
 size_t		 peer_count_up(struct cohortd *);
 /* Fill a member record for node i of the config (self included). */
 void		 peer_member(struct cohortd *, size_t, struct wire_member *);
+void		 peer_stats(struct cohortd *, struct wire_writer *);
 
 /* control.c */
 int		 control_init(struct cohortd *);

@@ -250,6 +250,48 @@ control_members(struct client *cl, uint32_t req_id)
 }
 
 static void
+control_stats(struct client *cl, uint32_t req_id)
+{
+	struct cohortd		*sc = cl->sc;
+	const struct cohortd_stats *st = &sc->stats;
+	struct wire_writer	 w;
+	uint8_t			*buf;
+	size_t			 cap, len;
+
+	cap = 8192 + sc->conf.n_nodes * 1024;
+	if ((buf = malloc(cap)) == NULL) {
+		client_error(cl, req_id, REASON_LIMIT, 0, "out of memory");
+		return;
+	}
+	wire_stats_start(&w, buf, cap, req_id);
+	wire_stats_section(&w, "daemon", sc->conf.node_id);
+	wire_stats_add(&w, "uptime_ms", wall_ms() - sc->started_ms);
+	wire_stats_add(&w, "incarnation", sc->incarnation);
+	wire_stats_add(&w, "peers", sc->conf.n_nodes - 1);
+	wire_stats_add(&w, "peers_up", peer_count_up(sc));
+	wire_stats_add(&w, "clients", sc->n_clients);
+	wire_stats_add(&w, "conns_accepted", st->conns_accepted);
+	wire_stats_add(&w, "conns_refused", st->conns_refused);
+	wire_stats_add(&w, "refused_by_peer", st->refused_by_peer);
+	wire_stats_add(&w, "hello_timeouts", st->hello_timeouts);
+	wire_stats_add(&w, "protocol_errors", st->protocol_errors);
+	wire_stats_add(&w, "duplicate_streams", st->duplicate_streams);
+	wire_stats_add(&w, "clients_accepted", st->clients_accepted);
+	wire_stats_add(&w, "clients_refused", st->clients_refused);
+	wire_stats_add(&w, "client_errors", st->client_errors);
+	wire_stats_add(&w, "client_queue_overflows",
+	    st->client_queue_overflows);
+	wire_stats_add(&w, "events_sent", st->events_sent);
+	peer_stats(sc, &w);
+	if ((len = wire_stats_finish(&w)) == 0)
+		client_error(cl, req_id, REASON_LIMIT, 0, "statistics do not "
+		    "fit in a frame");
+	else
+		(void)client_send(cl, buf, len);
+	free(buf);
+}
+
+static void
 control_ok(struct client *cl, uint32_t req_id)
 {
 	struct wire_ctl_req	r = { req_id };
@@ -290,6 +332,11 @@ control_dispatch(struct client *cl, const struct wire_hdr *hdr,
 		if ((st = wire_decode_ctl_req(buf, hdr->len, hdr->type,
 		    &m.req)) == WIRE_OK)
 			control_members(cl, m.req.req_id);
+		break;
+	case WT_CTL_STATS_REQ:
+		if ((st = wire_decode_ctl_req(buf, hdr->len, hdr->type,
+		    &m.req)) == WIRE_OK)
+			control_stats(cl, m.req.req_id);
 		break;
 	case WT_CTL_WATCH:
 		if ((st = wire_decode_ctl_watch(buf, hdr->len, &m.watch)) ==

@@ -64,6 +64,22 @@ text_event(FILE *fp, const struct cohort_event *e)
 	    cohort_state_name(e->state), e->incarnation);
 }
 
+static void
+text_stats(FILE *fp, const struct cohort_stat *st, size_t n)
+{
+	size_t	i;
+
+	fprintf(fp, "%s %s\n", st[0].section, st[0].name);
+	for (i = 0; i < n; i++) {
+		if (strcmp(st[i].key, "state") == 0)
+			fprintf(fp, "  %-24s %s\n", st[i].key,
+			    cohort_state_name((enum cohort_state)st[i].value));
+		else
+			fprintf(fp, "  %-24s %" PRIu64 "\n", st[i].key,
+			    st[i].value);
+	}
+}
+
 void
 ctl_json_string(FILE *fp, const char *s, size_t len)
 {
@@ -116,10 +132,31 @@ json_event(FILE *fp, const struct cohort_event *e)
 	    cohort_state_name(e->prev_state), e->incarnation, e->time_ms);
 }
 
+static void
+json_stats(FILE *fp, const struct cohort_stat *st, size_t n)
+{
+	size_t	i;
+
+	fputs("{\"section\":", fp);
+	ctl_json_string(fp, st[0].section, strlen(st[0].section));
+	fputs(",\"name\":", fp);
+	ctl_json_string(fp, st[0].name, strlen(st[0].name));
+	for (i = 0; i < n; i++) {
+		fputc(',', fp);
+		ctl_json_string(fp, st[i].key, strlen(st[i].key));
+		if (strcmp(st[i].key, "state") == 0)
+			fprintf(fp, ":\"%s\"", cohort_state_name(
+			    (enum cohort_state)st[i].value));
+		else
+			fprintf(fp, ":%" PRIu64, st[i].value);
+	}
+	fputs("}\n", fp);
+}
+
 const struct ctl_output ctl_output_text = {
-	text_members_head, text_member, text_event
+	text_members_head, text_member, text_event, text_stats
 };
 
 const struct ctl_output ctl_output_json = {
-	json_members_head, json_member, json_event
+	json_members_head, json_member, json_event, json_stats
 };

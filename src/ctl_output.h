@@ -13,6 +13,8 @@ struct ctl_output {
 	void	(*members_head)(FILE *);
 	void	(*member)(FILE *, const struct cohort_member *);
 	void	(*event)(FILE *, const struct cohort_event *);
+	/* n counters of one section, all with the same section and name */
+	void	(*stats)(FILE *, const struct cohort_stat *, size_t);
 };
 
 extern const struct ctl_output ctl_output_text;

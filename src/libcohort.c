@@ -56,6 +56,9 @@ struct cohort_wait {
 	/* CTL_MEMBERS answer */
 	struct cohort_member *members;
 	size_t		 n_members;
+	/* CTL_STATS answer */
+	struct cohort_stat *stats;
+	size_t		 n_stats;
 };
 
 static int
@@ -298,6 +301,57 @@ cohort_read_members(struct cohort *c, const uint8_t *buf, size_t len,
 }
 
 static int
+cohort_read_stats(struct cohort *c, const uint8_t *buf, size_t len,
+    struct cohort_wait *w)
+{
+	struct wire_reader	 r;
+	struct cohort_stat	*st, *tmp;
+	char			 kind[WIRE_ID_MAX + 1], name[WIRE_ID_MAX + 1];
+	uint32_t		 req_id, nsec, nkv, i, k;
+	size_t			 n = 0, cap = 64;
+
+	if (wire_stats_begin(buf, len, &r, &req_id, &nsec) != WIRE_OK)
+		return (cohort_fail(c, COHORT_ERR_PROTO, "malformed "
+		    "statistics from cohortd"));
+	if (w == NULL || req_id != w->req_id || w->type != WT_CTL_STATS)
+		return (cohort_fail(c, COHORT_ERR_PROTO, "unexpected "
+		    "statistics from cohortd"));
+	if ((st = calloc(cap, sizeof(*st))) == NULL)
+		return (cohort_fail(c, COHORT_ERR_NOMEM, "out of memory"));
+	for (i = 0; i < nsec && !r.bad; i++) {
+		if (wire_stats_next_section(&r, kind, name, &nkv) != WIRE_OK)
+			break;
+		for (k = 0; k < nkv && !r.bad; k++) {
+			if (n == cap) {
+				cap *= 2;
+				if ((tmp = reallocarray(st, cap,
+				    sizeof(*st))) == NULL) {
+					free(st);
+					return (cohort_fail(c,
+					    COHORT_ERR_NOMEM, "out of memory"));
+				}
+				st = tmp;
+			}
+			strlcpy(st[n].section, kind, sizeof(st[n].section));
+			strlcpy(st[n].name, name, sizeof(st[n].name));
+			if (wire_stats_next(&r, st[n].key, &st[n].value) ==
+			    WIRE_OK)
+				n++;
+		}
+	}
+	if (r.bad || wire_stats_end(&r) != WIRE_OK) {
+		free(st);
+		return (cohort_fail(c, COHORT_ERR_PROTO, "malformed "
+		    "statistics from cohortd"));
+	}
+	w->stats = st;
+	w->n_stats = n;
+	w->done = 1;
+	w->status = COHORT_OK;
+	return (COHORT_OK);
+}
+
+static int
 cohort_queue_event(struct cohort *c, const struct wire_ctl_event *e)
 {
 	struct cohort_evq	*q;
@@ -347,6 +401,8 @@ cohort_answer(struct cohort *c, const struct wire_hdr *hdr,
 		return (COHORT_OK);
 	case WT_CTL_MEMBERS:
 		return (cohort_read_members(c, buf, hdr->len, w));
+	case WT_CTL_STATS:
+		return (cohort_read_stats(c, buf, hdr->len, w));
 	}
 	return (cohort_fail(c, COHORT_ERR_PROTO, "unexpected %s frame from "
 	    "cohortd", wire_type_name(hdr->type)));
@@ -528,25 +584,36 @@ cohort_close(struct cohort *c)
 	free(c);
 }
 
-int
-cohort_members(struct cohort *c, struct cohort_member **list, size_t *count,
+/* Send a request that carries only its id, and wait for its answer. */
+static int
+cohort_request(struct cohort *c, uint32_t type, struct cohort_wait *w,
     int timeout_ms)
 {
 	struct wire_ctl_req	 r;
-	struct cohort_wait	 w;
 	uint8_t			 buf[WIRE_HDR_LEN + 4];
 	int64_t			 deadline = deadline_of(timeout_ms);
 	int			 rv;
 
+	w->req_id = r.req_id = ++c->next_req;
+	if ((rv = cohort_write(c, buf, wire_encode_ctl_req(buf, sizeof(buf),
+	    type, &r), deadline)) != COHORT_OK)
+		return (rv);
+	return (cohort_wait_for(c, w, deadline));
+}
+
+int
+cohort_members(struct cohort *c, struct cohort_member **list, size_t *count,
+    int timeout_ms)
+{
+	struct cohort_wait	w;
+	int			rv;
+
 	*list = NULL;
 	*count = 0;
 	memset(&w, 0, sizeof(w));
-	w.req_id = r.req_id = ++c->next_req;
 	w.type = WT_CTL_MEMBERS;
-	if ((rv = cohort_write(c, buf, wire_encode_ctl_req(buf, sizeof(buf),
-	    WT_CTL_MEMBERS_REQ, &r), deadline)) != COHORT_OK)
-		return (rv);
-	if ((rv = cohort_wait_for(c, &w, deadline)) != COHORT_OK) {
+	if ((rv = cohort_request(c, WT_CTL_MEMBERS_REQ, &w, timeout_ms)) !=
+	    COHORT_OK) {
 		free(w.members);
 		return (rv);
 	}
@@ -557,6 +624,33 @@ cohort_members(struct cohort *c, struct cohort_member **list, size_t *count,
 
 void
 cohort_members_free(struct cohort_member *list)
+{
+	free(list);
+}
+
+int
+cohort_stats(struct cohort *c, struct cohort_stat **list, size_t *count,
+    int timeout_ms)
+{
+	struct cohort_wait	w;
+	int			rv;
+
+	*list = NULL;
+	*count = 0;
+	memset(&w, 0, sizeof(w));
+	w.type = WT_CTL_STATS;
+	if ((rv = cohort_request(c, WT_CTL_STATS_REQ, &w, timeout_ms)) !=
+	    COHORT_OK) {
+		free(w.stats);
+		return (rv);
+	}
+	*list = w.stats;
+	*count = w.n_stats;
+	return (COHORT_OK);
+}
+
+void
+cohort_stats_free(struct cohort_stat *list)
 {
 	free(list);
 }

@@ -1273,3 +1273,25 @@ peer_apply_conf(struct cohortd *sc)
 		if (p->state == MEMBER_UP)
 			timer_add_ms(p->ev_dead, sc->conf.lim.hb_timeout_ms);
 }
+
+/* One CTL_STATS section per peer. */
+void
+peer_stats(struct cohortd *sc, struct wire_writer *w)
+{
+	struct peer	*p;
+
+	TAILQ_FOREACH(p, &sc->peers, entry) {
+		wire_stats_section(w, "peer", p->node.id);
+		wire_stats_add(w, "state", p->state);
+		wire_stats_add(w, "since_ms", p->since_ms);
+		wire_stats_add(w, "incarnation", p->incarnation);
+		wire_stats_add(w, "rtt_us", p->rtt_us);
+		wire_stats_add(w, "srtt_us", p->srtt_us);
+		wire_stats_add(w, "frames_in", p->frames_in);
+		wire_stats_add(w, "frames_out", p->frames_out);
+		wire_stats_add(w, "bytes_in", p->bytes_in);
+		wire_stats_add(w, "bytes_out", p->bytes_out);
+		wire_stats_add(w, "reconnects", p->reconnects);
+		wire_stats_add(w, "state_changes", p->state_changes);
+	}
+}

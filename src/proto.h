@@ -37,6 +37,8 @@
 #define WIRE_TEXT_MAX		255	/* reasons, error messages */
 #define WIRE_NONCE_LEN		32
 #define WIRE_MEMBERS_MAX	1024	/* nodes in one CTL_MEMBERS frame */
+#define WIRE_STATS_SECTIONS_MAX	(WIRE_MEMBERS_MAX + 16)
+#define WIRE_STATS_KV_MAX	256	/* counters in one section */
 
 /*
  * Largest frame accepted on either socket before the configured limit is
@@ -68,7 +70,9 @@
 	X(CTL_MEMBERS_REQ, 260,	WIRE_LOCAL)					\
 	X(CTL_MEMBERS,	261,	WIRE_LOCAL)					\
 	X(CTL_WATCH,	262,	WIRE_LOCAL)					\
-	X(CTL_EVENT,	263,	WIRE_LOCAL)
+	X(CTL_EVENT,	263,	WIRE_LOCAL)					\
+	X(CTL_STATS_REQ, 264,	WIRE_LOCAL)					\
+	X(CTL_STATS,	265,	WIRE_LOCAL)
 
 enum wire_channel {
 	WIRE_PEER = 1,

@@ -560,7 +560,10 @@ wire_decode_ctl_error(const uint8_t *buf, size_t len, struct wire_ctl_error *m)
 	return (rd_end(&r));
 }
 
-/* CTL_OK, CTL_MEMBERS_REQ: a request id only; the type tells them apart. */
+/*
+ * CTL_OK, CTL_MEMBERS_REQ, CTL_STATS_REQ: a request id only; the type
+ * tells them apart.
+ */
 
 size_t
 wire_encode_ctl_req(uint8_t *buf, size_t cap, uint32_t type,
@@ -568,7 +571,8 @@ wire_encode_ctl_req(uint8_t *buf, size_t cap, uint32_t type,
 {
 	struct wire_writer	w;
 
-	if (type != WT_CTL_OK && type != WT_CTL_MEMBERS_REQ)
+	if (type != WT_CTL_OK && type != WT_CTL_MEMBERS_REQ &&
+	    type != WT_CTL_STATS_REQ)
 		return (0);
 	wr_init(&w, buf, cap, type);
 	wr_u32(&w, m->req_id);
@@ -581,7 +585,8 @@ wire_decode_ctl_req(const uint8_t *buf, size_t len, uint32_t type,
 {
 	struct wire_reader	r;
 
-	if (type != WT_CTL_OK && type != WT_CTL_MEMBERS_REQ)
+	if (type != WT_CTL_OK && type != WT_CTL_MEMBERS_REQ &&
+	    type != WT_CTL_STATS_REQ)
 		return (WIRE_BAD_TYPE);
 	rd_init(&r, buf, len);
 	m->req_id = rd_u32(&r);
@@ -728,6 +733,111 @@ wire_members_next(struct wire_reader *r, struct wire_member *m)
 
 enum wire_status
 wire_members_end(struct wire_reader *r)
+{
+	return (rd_end(r));
+}
+
+/* CTL_STATS */
+
+static void
+wr_patch_u32(struct wire_writer *w, size_t off, uint32_t v)
+{
+	if (w->full || off + 4 > w->len)
+		return;
+	w->p[off] = (uint8_t)(v >> 24);
+	w->p[off + 1] = (uint8_t)(v >> 16);
+	w->p[off + 2] = (uint8_t)(v >> 8);
+	w->p[off + 3] = (uint8_t)v;
+}
+
+static void
+wr_stats_close_section(struct wire_writer *w)
+{
+	if (w->mark != 0)
+		wr_patch_u32(w, w->mark, w->sub);
+}
+
+void
+wire_stats_start(struct wire_writer *w, uint8_t *buf, size_t cap,
+    uint32_t req_id)
+{
+	wr_init(w, buf, cap, WT_CTL_STATS);
+	wr_u32(w, req_id);
+	wr_u32(w, 0);		/* sections, patched by finish */
+	w->mark = 0;
+	w->sub = 0;
+}
+
+void
+wire_stats_section(struct wire_writer *w, const char *kind, const char *name)
+{
+	wr_stats_close_section(w);
+	wr_str(w, kind, WIRE_ID_MAX);
+	wr_str(w, name, WIRE_ID_MAX);
+	w->mark = w->len;
+	w->sub = 0;
+	wr_u32(w, 0);		/* counters, patched when the section ends */
+	w->count++;
+}
+
+void
+wire_stats_add(struct wire_writer *w, const char *key, uint64_t value)
+{
+	if (w->mark == 0 || w->sub >= WIRE_STATS_KV_MAX) {
+		w->full = 1;
+		return;
+	}
+	wr_str(w, key, WIRE_ID_MAX);
+	wr_u64(w, value);
+	w->sub++;
+}
+
+size_t
+wire_stats_finish(struct wire_writer *w)
+{
+	wr_stats_close_section(w);
+	if (w->count > WIRE_STATS_SECTIONS_MAX)
+		return (0);
+	wr_patch_u32(w, WIRE_HDR_LEN + 4, w->count);
+	return (wr_finish(w));
+}
+
+enum wire_status
+wire_stats_begin(const uint8_t *buf, size_t len, struct wire_reader *r,
+    uint32_t *req_id, uint32_t *nsections)
+{
+	rd_init(r, buf, len);
+	*req_id = rd_u32(r);
+	*nsections = rd_u32(r);
+	if (r->bad || *nsections > WIRE_STATS_SECTIONS_MAX)
+		return (WIRE_BAD_BODY);
+	return (WIRE_OK);
+}
+
+enum wire_status
+wire_stats_next_section(struct wire_reader *r, char *kind, char *name,
+    uint32_t *nkv)
+{
+	rd_str(r, kind, WIRE_ID_MAX);
+	rd_str(r, name, WIRE_ID_MAX);
+	*nkv = rd_u32(r);
+	if (r->bad || *nkv > WIRE_STATS_KV_MAX) {
+		r->bad = 1;
+		return (WIRE_BAD_BODY);
+	}
+	return (WIRE_OK);
+}
+
+enum wire_status
+wire_stats_next(struct wire_reader *r, char *key, uint64_t *value)
+{
+	rd_str(r, key, WIRE_ID_MAX);
+	*value = rd_u64(r);
+	return (r->bad ? WIRE_BAD_BODY : WIRE_OK);
+}
+
+enum wire_status
+wire_stats_end(struct wire_reader *r)
 {
 	return (rd_end(r));
 }

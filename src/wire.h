@@ -138,6 +138,8 @@ struct wire_writer {
 	size_t		 len;
 	int		 full;		/* sticky: a write did not fit */
 	uint32_t	 count;		/* list entries written */
+	size_t		 mark;		/* stats: current section's count */
+	uint32_t	 sub;		/* stats: counters in that section */
 };
 
 const char	*wire_type_name(uint32_t);
@@ -218,5 +220,24 @@ void		 wire_members_add(struct wire_writer *,
 		    const struct wire_member *);
 size_t		 wire_members_finish(struct wire_writer *);
 size_t		 wire_member_size(const struct wire_member *);
+
+/*
+ * CTL_STATS: request id, then sections; a section is a kind ("daemon",
+ * "peer", ...), a name, and named 64-bit counters.  New counters need no
+ * protocol change: readers show what they are given.
+ */
+void		 wire_stats_start(struct wire_writer *, uint8_t *, size_t,
+		    uint32_t);
+void		 wire_stats_section(struct wire_writer *, const char *,
+		    const char *);
+void		 wire_stats_add(struct wire_writer *, const char *, uint64_t);
+size_t		 wire_stats_finish(struct wire_writer *);
+
+enum wire_status wire_stats_begin(const uint8_t *, size_t,
+		    struct wire_reader *, uint32_t *, uint32_t *);
+enum wire_status wire_stats_next_section(struct wire_reader *, char *,
+		    char *, uint32_t *);
+enum wire_status wire_stats_next(struct wire_reader *, char *, uint64_t *);
+enum wire_status wire_stats_end(struct wire_reader *);
 
 #endif /* COHORT_WIRE_H */

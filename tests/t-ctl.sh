@@ -26,6 +26,21 @@ echo "$out" | grep -q '^{"id":"n2","address":"127.17.0.2","port":7400,"state":"u
 # The RTT is measured once a few heartbeats have gone by.
 wait_for "an RTT for n2" "$(scale 5)" sh -c "[ \"\$($COHORTCTL -s $(sock 1) --json members | grep '\"n2\"' | sed 's/.*\"rtt_us\":\([0-9]*\).*/\1/')\" -gt 0 ]"
 
+# stats: a daemon section and one per peer, with moving counters.
+out=$(ctl 1 --json stats) || fail "stats --json failed"
+echo "$out" | grep -q '^{"section":"daemon","name":"n1","uptime_ms":[0-9]*,' || fail "stats daemon: $out"
+line=$(echo "$out" | grep '"section":"peer","name":"n2"')
+for key in frames_in frames_out bytes_in bytes_out; do
+	v=$(echo "$line" | sed -n "s/.*\"$key\":\([0-9]*\).*/\1/p")
+	[ -n "$v" ] && [ "$v" -gt 0 ] || fail "stats: $key of n2 is '$v': $line"
+done
+echo "$line" | grep -q '"state":"up"' || fail "stats: n2 not up: $line"
+for key in srtt_us incarnation reconnects state_changes since_ms; do
+	echo "$line" | grep -q "\"$key\":[0-9]" || fail "stats: no $key: $line"
+done
+ctl 1 stats | grep -q '^peer n2$' || fail "stats text has no peer n2 section"
+ctl 1 stats | grep -q '^  frames_in  *[1-9]' || fail "stats text has no frames_in"
+
 # events --json: start following, then make a change.
 nwatch=$(grep -c 'follows membership events' "$T/n1/log")
 ctl 1 --json events -c 2 -t "$(scale 10)" > "$T/events.json" 2>"$T/events.err" &

@@ -41,6 +41,27 @@ grep -q 'refused our HELLO: node id not in this node.s config: node id "n4" is n
 grep -q 'node id "n4" is not in the nodes list of n1' "$T/n1/log" ||
     fail "n1's log does not say why it refused n4"
 
+# Hand-made HELLOs: an incompatible version, our own id, an unknown id, a
+# wrong cluster; each is refused with its reason, and logged by n1.
+probe() { "$PEERPROBE" "$@" 127.15.0.1 7400; }
+out=$(probe -v 7 -m 5 -i n2) || fail "probe failed"
+[ "$out" = "REFUSE incompatible protocol version: n1 speaks protocol versions 1 to 1, n2 speaks 5 to 7" ] ||
+    fail "version: $out"
+grep -q 'refused stream from .*incompatible protocol version' "$T/n1/log" || fail "n1 did not log the version refusal"
+out=$(probe -i n1) || fail "probe failed"
+case $out in "REFUSE peer claims this node's own id: "*"announced n1's own id"*) ;;
+*) fail "own id: $out" ;; esac
+out=$(probe -i stranger) || fail "probe failed"
+case $out in "REFUSE node id not in this node's config: "*) ;; *) fail "unknown id: $out" ;; esac
+out=$(probe -C prod -i n2) || fail "probe failed"
+case $out in "REFUSE wrong cluster name: "*) ;; *) fail "cluster: $out" ;; esac
+# A well-formed HELLO is acknowledged (as n3, which is down).
+out=$(probe -a -i n3) || fail "probe failed"
+[ "$out" = ACK ] || fail "a valid HELLO was not acknowledged: $out"
+conns_refused=$(ctl 1 --json stats | sed -n 's/.*"conns_refused":\([0-9]*\).*/\1/p')
+log "n1 counted $conns_refused refused streams"
+[ "$conns_refused" -ge 6 ] || fail "n1 counted only $conns_refused refusals"
+
 # Throughout, n1 and n2 stayed up with no state change.
 [ "$(member_field 1 n2 state)" = up ] || fail "n1 lost n2"
 [ "$(member_field 1 n2 since_ms)" = "$since" ] || fail "n1-n2 flapped"

@@ -1,0 +1,146 @@
+/*
+ * peerprobe: a test helper that plays a peer by hand.
+ *
+ *	peerprobe [-v version] [-m min_version] [-C cluster] [-i node_id]
+ *	    [-a] host port
+ *
+ * Connects, sends one HELLO built from the options, and reports what the
+ * daemon answered, one line on stdout:
+ *	REFUSE <reason name>: <text>
+ *	ACK			(with -a, after acknowledging its HELLO)
+ *	CLOSED
+ * Exit 0 when an answer was read, 1 on a local error or after 5 s.
+ */
+#include <sys/socket.h>
+
+#include <err.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wire.h"
+
+static int
+dial(const char *host, const char *port)
+{
+	struct addrinfo	hints, *res;
+	int		fd, rv;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if ((rv = getaddrinfo(host, port, &hints, &res)) != 0)
+		errx(1, "%s: %s", host, gai_strerror(rv));
+	if ((fd = socket(res->ai_family, SOCK_STREAM, 0)) == -1)
+		err(1, "socket");
+	if (connect(fd, res->ai_addr, res->ai_addrlen) == -1)
+		err(1, "connect %s port %s", host, port);
+	freeaddrinfo(res);
+	return (fd);
+}
+
+/*
+ * Read one whole frame into out; 0 on EOF.  Bytes past it stay in the
+ * static input buffer for the next call.
+ */
+static size_t
+read_frame(int fd, uint8_t *out, size_t cap)
+{
+	static uint8_t	 in[65536];
+	static size_t	 have;
+	struct wire_hdr	 hdr;
+	struct pollfd	 pfd = { fd, POLLIN, 0 };
+	size_t		 len;
+	ssize_t		 n;
+
+	for (;;) {
+		if (wire_check_header(in, have, cap, WIRE_PEER, &hdr) ==
+		    WIRE_OK && have >= hdr.len) {
+			len = hdr.len;
+			memcpy(out, in, len);
+			memmove(in, in + len, have - len);
+			have -= len;
+			return (len);
+		}
+		if (poll(&pfd, 1, 5000) != 1)
+			errx(1, "no answer in 5 s");
+		if ((n = read(fd, in + have, sizeof(in) - have)) <= 0)
+			return (0);
+		have += (size_t)n;
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct wire_hello	 h, theirs;
+	struct wire_hello_ack	 ack;
+	struct wire_refuse	 r;
+	struct wire_hdr		 hdr;
+	uint8_t			 buf[8192];
+	size_t			 len;
+	int			 ch, fd, do_ack = 0;
+
+	memset(&h, 0, sizeof(h));
+	h.version = PROTO_VERSION;
+	h.min_version = PROTO_MIN_VERSION;
+	h.incarnation = 1;
+	strlcpy(h.cluster, "test", sizeof(h.cluster));
+	strlcpy(h.node_id, "probe", sizeof(h.node_id));
+	strlcpy(h.address, "127.0.0.1", sizeof(h.address));
+	while ((ch = getopt(argc, argv, "aC:i:m:v:")) != -1) {
+		switch (ch) {
+		case 'a':
+			do_ack = 1;
+			break;
+		case 'C':
+			strlcpy(h.cluster, optarg, sizeof(h.cluster));
+			break;
+		case 'i':
+			strlcpy(h.node_id, optarg, sizeof(h.node_id));
+			break;
+		case 'm':
+			h.min_version = (uint16_t)atoi(optarg);
+			break;
+		case 'v':
+			h.version = (uint16_t)atoi(optarg);
+			break;
+		default:
+			errx(1, "usage: peerprobe [-a] [-v version] "
+			    "[-m min_version] [-C cluster] [-i id] host port");
+		}
+	}
+	if (argc - optind != 2)
+		errx(1, "usage: peerprobe [options] host port");
+	fd = dial(argv[optind], argv[optind + 1]);
+	len = wire_encode_hello(buf, sizeof(buf), &h);
+	if (write(fd, buf, len) != (ssize_t)len)
+		err(1, "write");
+	while ((len = read_frame(fd, buf, sizeof(buf))) > 0) {
+		(void)wire_check_header(buf, len, sizeof(buf), WIRE_PEER, &hdr);
+		if (hdr.type == WT_REFUSE) {
+			if (wire_decode_refuse(buf, len, &r) != WIRE_OK)
+				errx(1, "malformed REFUSE");
+			printf("REFUSE %s: %s\n", wire_reason_name(r.reason),
+			    r.text);
+			return (0);
+		}
+		if (hdr.type == WT_HELLO && do_ack &&
+		    wire_decode_hello(buf, len, &theirs) == WIRE_OK) {
+			memset(&ack, 0, sizeof(ack));
+			memcpy(ack.nonce, theirs.nonce, sizeof(ack.nonce));
+			strlcpy(ack.node_id, h.node_id, sizeof(ack.node_id));
+			len = wire_encode_hello_ack(buf, sizeof(buf), &ack);
+			if (write(fd, buf, len) != (ssize_t)len)
+				err(1, "write");
+		}
+		if (hdr.type == WT_HELLO_ACK) {
+			printf("ACK\n");
+			return (0);
+		}
+	}
+	printf("CLOSED\n");
+	return (0);
+}
