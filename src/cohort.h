@@ -37,6 +37,9 @@ enum cohort_status {
 	COHORT_ERR_REFUSED = -6,	/* the daemon answered with an error */
 	COHORT_ERR_INVAL = -7,		/* bad argument */
 	COHORT_ERR_NOMEM = -8,
+	COHORT_ERR_UNREACHABLE = -9,	/* a target node is unknown or down */
+	COHORT_ERR_NO_RESPONDER = -10,	/* nobody serves the subject there */
+	COHORT_ERR_TOO_BIG = -11,	/* over limits.max_message_size */
 };
 
 /* Membership states, as cohortctl prints them. */
@@ -126,6 +129,107 @@ int		 cohort_next_event(struct cohort *, struct cohort_event *,
 		    int timeout_ms);
 
 /*
+ * Messages.
+ *
+ * A subject is dot-separated tokens ("orders.eu.created"); a subscription
+ * pattern may use "*" for one token and ">" as the last token for all the
+ * rest.  Every client subscribed on a node gets one copy of each message
+ * sent to that node with a matching subject.  Messages from one sender to
+ * one node arrive in the order they were sent.
+ */
+struct cohort_msg {
+	const char	*origin;	/* node id of the sender */
+	const char	*subject;
+	const void	*data;
+	size_t		 len;
+	int		 is_request;	/* answer it with cohort_reply() */
+	uint64_t	 token;		/* identifies the request */
+};
+
+/* A node a multicast or broadcast did not reach, and why. */
+struct cohort_unreached {
+	char		 node[COHORT_ID_MAX + 1];
+	int		 status;	/* COHORT_ERR_UNREACHABLE */
+	const char	*reason;	/* "node is not up", ... */
+};
+
+/* Flags for cohort_broadcast(). */
+#define COHORT_SELF		0x01	/* deliver on the local node too */
+
+typedef void	(*cohort_msg_cb)(struct cohort *, const struct cohort_msg *,
+		    void *);
+/* status is COHORT_OK with the reply, or an error with reply NULL. */
+typedef void	(*cohort_reply_cb)(struct cohort *, int,
+		    const struct cohort_msg *, void *);
+/* Failures of cohort_publish() and replies, which return before them. */
+typedef void	(*cohort_error_cb)(struct cohort *, int, const char *, void *);
+
+int		 cohort_subscribe(struct cohort *, const char *pattern,
+		    int timeout_ms);
+int		 cohort_unsubscribe(struct cohort *, const char *pattern,
+		    int timeout_ms);
+
+/*
+ * Send and wait for the daemon to accept it: an unknown or down node is
+ * COHORT_ERR_UNREACHABLE, with the node named by cohort_errmsg().
+ */
+int		 cohort_send(struct cohort *, const char *node,
+		    const char *subject, const void *data, size_t len,
+		    int timeout_ms);
+/*
+ * To several nodes, or to every up node.  COHORT_ERR_UNREACHABLE when
+ * some were not reached: *unreached (free with free()) lists them.
+ */
+int		 cohort_multicast(struct cohort *, const char *const *nodes,
+		    size_t n, const char *subject, const void *data,
+		    size_t len, struct cohort_unreached **unreached,
+		    size_t *n_unreached, int timeout_ms);
+int		 cohort_broadcast(struct cohort *, int flags,
+		    const char *subject, const void *data, size_t len,
+		    struct cohort_unreached **unreached, size_t *n_unreached,
+		    int timeout_ms);
+/*
+ * Fire and forget, for throughput: queued in the handle and written in
+ * batches (cohort_flush(), any blocking call and cohort_dispatch() write
+ * it out).  A failure is never silent: it reaches the error callback.
+ */
+int		 cohort_publish(struct cohort *, const char *node,
+		    const char *subject, const void *data, size_t len);
+int		 cohort_flush(struct cohort *, int timeout_ms);
+
+/*
+ * Request/reply: exactly one reply, or COHORT_ERR_NO_RESPONDER at once
+ * when nobody serves the subject on that node, or COHORT_ERR_TIMEOUT.
+ * cohort_request() blocks; free *reply with cohort_msg_free().
+ * cohort_request_async() returns at once and calls cb from
+ * cohort_dispatch(); many may be in flight.
+ */
+int		 cohort_request(struct cohort *, const char *node,
+		    const char *subject, const void *data, size_t len,
+		    struct cohort_msg **reply, int timeout_ms);
+int		 cohort_request_async(struct cohort *, const char *node,
+		    const char *subject, const void *data, size_t len,
+		    int timeout_ms, cohort_reply_cb cb, void *arg);
+int		 cohort_reply(struct cohort *, const struct cohort_msg *request,
+		    const void *data, size_t len);
+
+/*
+ * Receiving: with a callback set, cohort_dispatch() calls it and the
+ * message is valid during the call only.  Without one, messages queue
+ * for cohort_next_msg(), which returns a copy to free with
+ * cohort_msg_free().
+ */
+void		 cohort_set_msg_cb(struct cohort *, cohort_msg_cb, void *);
+void		 cohort_set_error_cb(struct cohort *, cohort_error_cb, void *);
+int		 cohort_next_msg(struct cohort *, struct cohort_msg **,
+		    int timeout_ms);
+void		 cohort_msg_free(struct cohort_msg *);
+/* The largest body the daemon accepts (limits.max_message_size). */
+size_t		 cohort_max_message(const struct cohort *);
+/* Asynchronous errors seen without an error callback. */
+uint64_t	 cohort_async_errors(const struct cohort *);
+
+/*
  * Event-loop use: cohort_fd() is non-blocking; when it is readable, call
  * cohort_dispatch(), which reads what is there and runs callbacks.  It
  * returns the number of callbacks run, or an error (COHORT_ERR_CLOSED
@@ -134,6 +238,7 @@ int		 cohort_next_event(struct cohort *, struct cohort_event *,
  */
 int		 cohort_fd(const struct cohort *);
 int		 cohort_dispatch(struct cohort *);
+/* Events or messages queued already, to deliver without waiting. */
 int		 cohort_pending(const struct cohort *);
 
 #ifdef __cplusplus

@@ -13,17 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cohort.h"
-#include "ctl_output.h"
-
-/* Exit status of a command that timed out before its -c count. */
-#define EXIT_TIMEOUT	2
-
-struct ctl_env {
-	const char		*socket;	/* NULL: $COHORT_SOCKET/default */
-	const struct ctl_output	*out;
-	int			 timeout_ms;	/* for answers from cohortd */
-};
+#include "ctl.h"
 
 struct ctl_cmd {
 	const char	*name;
@@ -41,6 +31,20 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    cmd_members },
 	{ "events", "[-c count] [-t seconds]",
 	    "print membership changes as they happen", cmd_events },
+	{ "send", "node subject [data]",
+	    "send to one node (data from stdin if not given)", cmd_send },
+	{ "multicast", "node,node,... subject [data]",
+	    "send to several nodes", cmd_multicast },
+	{ "broadcast", "[--self] subject [data]",
+	    "send to every up node (and this one with --self)",
+	    cmd_broadcast },
+	{ "sub", "[-c count] [-t seconds] subject...",
+	    "print messages as they arrive", cmd_sub },
+	{ "request", "[-t seconds] node subject [data]",
+	    "send a request, print the reply", cmd_request },
+	{ "reply", "[-c count] [-t seconds] subject -- cmd [args]",
+	    "answer requests with cmd's output (request body on its stdin)",
+	    cmd_reply },
 	{ "stats", "", "daemon and per-peer counters", cmd_stats },
 };
 #define N_CMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
@@ -61,10 +65,7 @@ usage(FILE *fp)
 		    ctl_cmds[i].args, ctl_cmds[i].help);
 }
 
-static int
-ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
+int
 ctl_fail(const char *fmt, ...)
 {
 	va_list	ap;
@@ -78,7 +79,7 @@ ctl_fail(const char *fmt, ...)
 }
 
 /* Connect, or print why not. */
-static struct cohort *
+struct cohort *
 ctl_connect(struct ctl_env *env)
 {
 	struct cohort	*c;
@@ -91,7 +92,7 @@ ctl_connect(struct ctl_env *env)
 	return (c);
 }
 
-static int
+int
 parse_uint(const char *s, const char *what, long max, long *out)
 {
 	char	*end;

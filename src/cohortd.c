@@ -182,6 +182,8 @@ static void
 cohortd_free(struct cohortd *sc)
 {
 	control_shutdown(sc);
+	relay_free(sc);
+	free(sc->unreached);
 	peer_free_all(sc);
 	if (sc->ev_sigterm)
 		event_free(sc->ev_sigterm);
@@ -266,6 +268,9 @@ main(int argc, char *argv[])
 	if ((sc.base = event_base_new()) == NULL)
 		fatalx("cannot create the event base");
 	cohortd_signals(&sc);
+	if ((sc.unreached = calloc(sc.conf.n_nodes,
+	    sizeof(*sc.unreached))) == NULL || relay_init(&sc) == -1)
+		fatalx("out of memory");
 	if (peer_init(&sc) == -1 || control_init(&sc) == -1) {
 		cohortd_free(&sc);
 		return (1);

@@ -24,6 +24,9 @@
 struct peer;
 struct pconn;
 struct client;
+struct pending;
+struct rtoken;
+struct subtree;
 
 TAILQ_HEAD(peer_list, peer);
 TAILQ_HEAD(pconn_list, pconn);
@@ -42,6 +45,24 @@ struct cohortd_stats {
 	uint64_t	 client_errors;		/* bad frames from clients */
 	uint64_t	 client_queue_overflows;
 	uint64_t	 events_sent;
+	/* relay.c */
+	uint64_t	 msgs_published;	/* CTL_PUB from clients */
+	uint64_t	 msgs_sent;		/* DATA to peers */
+	uint64_t	 msgs_received;		/* DATA from peers */
+	uint64_t	 msgs_delivered;	/* CTL_MSG to clients */
+	uint64_t	 msgs_unsubscribed;	/* arrived, nobody subscribed */
+	uint64_t	 unreachable;		/* targets unknown or down */
+	uint64_t	 too_big;
+	uint64_t	 bad_subjects;
+	uint64_t	 requests;
+	uint64_t	 requests_served;
+	uint64_t	 requests_refused;	/* requests_per_client */
+	uint64_t	 replies;
+	uint64_t	 no_responder;
+	uint64_t	 request_timeouts;
+	uint64_t	 late_replies;
+	uint64_t	 replies_undeliverable;
+	uint64_t	 subs_refused;		/* subscriptions_per_client */
 };
 
 struct cohortd {
@@ -72,6 +93,18 @@ struct cohortd {
 	struct event		*ctl_reaper;
 	struct ratelim		 rl_ctl;
 
+	/* relay.c */
+	struct subtree		*subs;
+	struct pending		*pending;	/* uthash, by corr */
+	struct rtoken		*tokens;	/* uthash, by token */
+	uint64_t		 next_corr;
+	uint64_t		 next_token;
+	uint64_t		 match_gen;
+	uint64_t		 rr;
+	struct client		**match_buf;
+	size_t			 match_cap;
+	struct wire_unreached	*unreached;	/* n_nodes entries */
+
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
 	struct event		*ev_exit_timer;
 	struct event		*ev_watchdog;
@@ -92,16 +125,48 @@ size_t		 peer_count_up(struct cohortd *);
 /* Fill a member record for node i of the config (self included). */
 void		 peer_member(struct cohortd *, size_t, struct wire_member *);
 void		 peer_stats(struct cohortd *, struct wire_writer *);
+/* 0 if node is up, else REASON_NODE_UNKNOWN or REASON_NODE_DOWN. */
+int		 peer_state_reason(struct cohortd *, const char *);
+/* Queue head + body on node's stream: 0, or a reason as above. */
+int		 peer_send(struct cohortd *, const char *, const uint8_t *,
+		    size_t, const uint8_t *, size_t);
+/* To every up peer; the others are reported through the callback. */
+size_t		 peer_broadcast(struct cohortd *, const uint8_t *, size_t,
+		    const uint8_t *, size_t,
+		    void (*)(const char *, uint32_t, void *), void *);
 
 /* control.c */
 int		 control_init(struct cohortd *);
 void		 control_shutdown(struct cohortd *);
 void		 control_broadcast_event(struct cohortd *,
 		    const struct wire_ctl_event *);
+/* Queue head + body to a client: 0, or -1 if it is gone or overflowed. */
+int		 control_deliver(struct client *, const uint8_t *, size_t,
+		    const uint8_t *, size_t);
+void		 control_error(struct client *, uint32_t, int, const char *,
+		    ...) __attribute__((format(printf, 4, 5)));
+/* 1 if already marked in this match generation; marks it otherwise. */
+int		 control_client_mark(struct client *, uint64_t);
+/* Requests in flight for the client, after adding delta. */
+uint32_t	 control_client_requests(struct client *, int);
 
 /* relay.c: where peers and clients meet. */
+int		 relay_init(struct cohortd *);
+void		 relay_free(struct cohortd *);
 void		 relay_member_changed(struct cohortd *, const char *,
 		    enum member_state, enum member_state, uint64_t);
+void		 relay_publish(struct cohortd *, struct client *,
+		    const struct wire_ctl_pub *);
+void		 relay_reply(struct cohortd *, struct client *, uint64_t,
+		    const uint8_t *, size_t);
+int		 relay_data_in(struct cohortd *, const char *,
+		    const struct wire_data *);
+int		 relay_subscribe(struct cohortd *, struct client *,
+		    const char *);
+int		 relay_unsubscribe(struct cohortd *, struct client *,
+		    const char *);
+size_t		 relay_subscriptions(struct cohortd *);
+void		 relay_client_gone(struct cohortd *, struct client *);
 
 /* notify.c: sd_notify, a no-op without libsystemd. */
 void		 notify_ready(struct cohortd *);

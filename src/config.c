@@ -23,6 +23,9 @@
 #define COHORT_SOCKET_DEFAULT	"/run/cohort/cohortd.sock"
 #endif
 
+/* Largest config file read: 1024 nodes take about 100 KB. */
+#define CONF_FILE_MAX	(16 * 1024 * 1024)
+
 /* One row per numeric setting: the single source of defaults and ranges. */
 static const struct conf_num {
 	const char	*group;
@@ -46,6 +49,10 @@ static const struct conf_num {
 	{ "limits", "client_queue_bytes", L(client_queue_bytes), 4194304,
 	    65536, 1073741824 },
 	{ "limits", "max_clients", L(max_clients), 256, 1, 65536 },
+	{ "limits", "subscriptions_per_client", L(subs_per_client), 100000,
+	    1, 1048576 },
+	{ "limits", "requests_per_client", L(requests_per_client), 4096, 1,
+	    1048576 },
 #undef L
 };
 #define N_NUM	(sizeof(conf_num_tbl) / sizeof(conf_num_tbl[0]))
@@ -436,6 +443,140 @@ conf_walk(struct conf_ctx *cx, config_t *cf, const char *node_override,
 	return (0);
 }
 
+/* The first character at or after p that is not a blank or a comment. */
+static char *
+conf_skip_blank(char *p)
+{
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '#' || (p[0] == '/' && p[1] == '/'))
+			p += strcspn(p, "\n");
+		else if (p[0] == '/' && p[1] == '*') {
+			p = strstr(p + 2, "*/");
+			if (p == NULL)
+				return (NULL);
+			p += 2;
+		} else
+			return (p);
+	}
+}
+
+/* An integer literal that libconfig 1.5 would wrap: over 32 bits, no L. */
+static int
+conf_int_wraps(const char *p, size_t n, int neg)
+{
+	unsigned long long	v;
+	int			hex;
+
+	hex = p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
+	if (p[n - 1] == 'L' || p[n - 1] == 'l')
+		return (0);
+	if (strspn(p + (hex ? 2 : 0), hex ? "0123456789abcdefABCDEF" :
+	    "0123456789") != n - (hex ? 2 : 0))
+		return (0);	/* a float or a bad number: libconfig says */
+	errno = 0;
+	v = strtoull(p, NULL, hex ? 16 : 10);
+	if (errno == ERANGE)
+		return (1);
+	if (hex)
+		return (v > UINT32_MAX);
+	return (v > (neg ? 2147483648ULL : 2147483647ULL));
+}
+
+/* 1 + the number of newlines before p. */
+static int
+conf_line_at(const char *text, const char *p)
+{
+	int	line = 1;
+
+	for (; text < p; text++)
+		line += *text == '\n';
+	return (line);
+}
+
+/*
+ * libconfig 1.5 (Debian 12) refuses a comma before ')' or ']', which
+ * design.md's own example list has, and silently wraps an integer beyond
+ * 32 bits written without an L suffix (port = 4294967297 reads as 1).
+ * So before parsing, outside strings and comments: blank such commas, in
+ * place so that line numbers hold, and refuse such integers.
+ */
+static int
+conf_prescan(struct conf_ctx *cx, char *text)
+{
+	char	*p, *q;
+	int	 prev = 0;
+	size_t	 n;
+
+	for (p = conf_skip_blank(text); p != NULL && *p != '\0';
+	    p = conf_skip_blank(p + n)) {
+		n = 1;
+		if (*p == '"') {
+			while (p[n] != '\0' && p[n] != '"')
+				n += p[n] == '\\' && p[n + 1] != '\0' ? 2 : 1;
+			n += p[n] == '"';
+		} else if (isdigit((unsigned char)*p)) {
+			/* A number: 0x, hex digits, '.', 'e', an L suffix. */
+			n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm"
+			    "nopqrstuvwxyz0123456789._");
+			if (conf_int_wraps(p, n, prev == '-'))
+				return (conf_error(cx, conf_line_at(text, p),
+				    "integer %.*s does not fit in 32 bits "
+				    "(write %.*sL for a 64-bit integer)",
+				    (int)n, p, (int)n, p));
+		} else if (isalpha((unsigned char)*p) || *p == '*')
+			/* A name, which may hold '-': not a minus sign. */
+			n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm"
+			    "nopqrstuvwxyz0123456789_*-");
+		else if (*p == ',' && prev != ',' && prev != '(' &&
+		    prev != '[' && (q = conf_skip_blank(p + 1)) != NULL &&
+		    (*q == ')' || *q == ']')) {
+			*p = ' ';
+			continue;
+		}
+		prev = *p;
+	}
+	return (0);
+}
+
+/* The whole file, NUL-terminated, in a buffer the caller frees. */
+static char *
+conf_read_file(const char *path)
+{
+	FILE	*fp;
+	char	*buf = NULL, *nbuf;
+	size_t	 len = 0, cap = 0;
+	int	 saved;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return (NULL);
+	do {
+		if (cap - len < 2) {
+			if (cap >= CONF_FILE_MAX) {
+				errno = EFBIG;
+				goto fail;
+			}
+			cap = cap == 0 ? 8192 : cap * 2;
+			if ((nbuf = realloc(buf, cap)) == NULL)
+				goto fail;
+			buf = nbuf;
+		}
+		len += fread(buf + len, 1, cap - len - 1, fp);
+		if (ferror(fp))
+			goto fail;
+	} while (!feof(fp));
+	buf[len] = '\0';
+	fclose(fp);
+	return (buf);
+fail:
+	saved = errno;
+	fclose(fp);
+	free(buf);
+	errno = saved;
+	return (NULL);
+}
+
 static int
 conf_finish(struct conf_ctx *cx, config_t *cf, int ok,
     const char *node_override, struct cohort_conf *conf)
@@ -469,17 +610,38 @@ conf_init(struct cohort_conf *conf, config_t *cf, const char *path)
 	config_init(cf);
 }
 
+/* Parse text, which conf_prescan may modify, and consume it. */
+static int
+conf_parse(struct conf_ctx *cx, config_t *cf, char *text,
+    const char *node_override, struct cohort_conf *conf)
+{
+	int	ok;
+
+	if (text == NULL) {
+		conf_error(cx, 0, "cannot read: %s", strerror(errno));
+		config_destroy(cf);
+		return (-1);
+	}
+	if (conf_prescan(cx, text) == -1) {
+		free(text);
+		config_destroy(cf);
+		return (-1);
+	}
+	ok = config_read_string(cf, text) == CONFIG_TRUE;
+	free(text);
+	return (conf_finish(cx, cf, ok, node_override, conf));
+}
+
 int
 config_load(const char *path, const char *node_override,
     struct cohort_conf *conf, char *err, size_t errlen)
 {
 	struct conf_ctx	cx = { path, err, errlen };
 	config_t	cf;
-	int		ok;
 
 	conf_init(conf, &cf, path);
-	ok = config_read_file(&cf, path) == CONFIG_TRUE;
-	return (conf_finish(&cx, &cf, ok, node_override, conf));
+	return (conf_parse(&cx, &cf, conf_read_file(path), node_override,
+	    conf));
 }
 
 int
@@ -489,11 +651,9 @@ config_load_string(const char *text, const char *name,
 {
 	struct conf_ctx	cx = { name, err, errlen };
 	config_t	cf;
-	int		ok;
 
 	conf_init(conf, &cf, name);
-	ok = config_read_string(&cf, text) == CONFIG_TRUE;
-	return (conf_finish(&cx, &cf, ok, node_override, conf));
+	return (conf_parse(&cx, &cf, strdup(text), node_override, conf));
 }
 
 void
@@ -522,6 +682,22 @@ config_max_frame(const struct cohort_conf *conf)
 	return ((size_t)conf->lim.max_message_size + 65536);
 }
 
+/* A string as libconfig reads it back: '"', '\\' and controls escaped. */
+static void
+conf_print_str(FILE *fp, const char *s)
+{
+	fputc('"', fp);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(fp, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			fprintf(fp, "\\x%02x", (unsigned char)*s);
+		else
+			fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
+
 /* The normalised config, every default spelled out (cohortd -tv). */
 void
 config_print(const struct cohort_conf *conf, FILE *fp)
@@ -532,12 +708,16 @@ config_print(const struct cohort_conf *conf, FILE *fp)
 	fprintf(fp, "cluster = \"%s\";\n", conf->cluster);
 	fprintf(fp, "node_id = \"%s\";\n", conf->node_id);
 	fprintf(fp, "nodes = (\n");
-	for (i = 0; i < conf->n_nodes; i++)
-		fprintf(fp, "  { id = \"%s\"; address = \"%s\"; port = %u; }%s\n",
-		    conf->nodes[i].id, conf->nodes[i].address,
-		    conf->nodes[i].port, i + 1 < conf->n_nodes ? "," : "");
+	for (i = 0; i < conf->n_nodes; i++) {
+		fprintf(fp, "  { id = \"%s\"; address = ", conf->nodes[i].id);
+		conf_print_str(fp, conf->nodes[i].address);
+		fprintf(fp, "; port = %u; }%s\n", conf->nodes[i].port,
+		    i + 1 < conf->n_nodes ? "," : "");
+	}
 	fprintf(fp, ");\n");
-	fprintf(fp, "socket = \"%s\";\n", conf->socket);
+	fprintf(fp, "socket = ");
+	conf_print_str(fp, conf->socket);
+	fprintf(fp, ";\n");
 	fprintf(fp, "log = { level = \"%s\"; };\n",
 	    conf->log_debug ? "debug" : "info");
 	for (i = 0; i < N_NUM; i++) {

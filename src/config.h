@@ -35,6 +35,8 @@ struct conf_limits {
 	uint32_t	 peer_queue_bytes;
 	uint32_t	 client_queue_bytes;
 	uint32_t	 max_clients;
+	uint32_t	 subs_per_client;
+	uint32_t	 requests_per_client;
 };
 
 struct cohort_conf {

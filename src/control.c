@@ -25,11 +25,19 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <uthash.h>
 
 #include "cohortd.h"
+#include "subject.h"
 
 /* How long a client being closed may take to read its last frame. */
 #define CLIENT_LINGER_MS	1000
+
+/* One subscription of one client. */
+struct csub {
+	UT_hash_handle		 hh;
+	char			 pattern[WIRE_SUBJECT_MAX + 1];
+};
 
 struct client {
 	TAILQ_ENTRY(client)	 entry;
@@ -42,11 +50,16 @@ struct client {
 	char			 name[WIRE_ID_MAX + 1];
 	int			 hello_done;
 	int			 watching;
+	struct csub		*subs;		/* uthash, by pattern */
+	uint32_t		 n_subs;
+	uint32_t		 n_requests;	/* in flight, see relay.c */
+	uint64_t		 match_gen;	/* see control_client_mark */
 	int			 closing;
 	int			 dead;
 };
 
 static void	 client_read_cb(struct bufferevent *, void *);
+static void	 control_ok(struct client *, uint32_t);
 static void	 client_write_cb(struct bufferevent *, void *);
 static void	 client_event_cb(struct bufferevent *, short, void *);
 
@@ -69,6 +82,14 @@ client_close(struct client *cl)
 static void
 client_free(struct client *cl)
 {
+	struct csub	*cs, *tmp;
+
+	relay_client_gone(cl->sc, cl);
+	HASH_ITER(hh, cl->subs, cs, tmp) {
+		(void)relay_unsubscribe(cl->sc, cl, cs->pattern);
+		HASH_DEL(cl->subs, cs);
+		free(cs);
+	}
 	TAILQ_REMOVE(&cl->sc->clients, cl, entry);
 	cl->sc->n_clients--;
 	bufferevent_free(cl->bev);
@@ -97,14 +118,16 @@ client_linger_cb(evutil_socket_t fd, short ev, void *arg)
 	client_close(arg);
 }
 
+/*
+ * Would len more bytes take the client past limits.client_queue_bytes?
+ * Then it is not reading: it is disconnected, logged and counted.
+ */
 static int
-client_send(struct client *cl, const uint8_t *frame, size_t len)
+client_overflow(struct client *cl, size_t len)
 {
 	struct cohortd	*sc = cl->sc;
 	struct evbuffer	*out = bufferevent_get_output(cl->bev);
 
-	if (cl->dead || len == 0)
-		return (-1);
 	if (evbuffer_get_length(out) + len > sc->conf.lim.client_queue_bytes &&
 	    !cl->closing) {
 		sc->stats.client_queue_overflows++;
@@ -115,8 +138,16 @@ client_send(struct client *cl, const uint8_t *frame, size_t len)
 			    cl->name, (long)cl->pid, evbuffer_get_length(out),
 			    sc->conf.lim.client_queue_bytes);
 		client_close(cl);
-		return (-1);
+		return (1);
 	}
+	return (0);
+}
+
+static int
+client_send(struct client *cl, const uint8_t *frame, size_t len)
+{
+	if (cl->dead || len == 0 || client_overflow(cl, len))
+		return (-1);
 	if (bufferevent_write(cl->bev, frame, len) == -1) {
 		client_close(cl);
 		return (-1);
@@ -208,6 +239,7 @@ control_hello(struct client *cl, const struct wire_ctl_hello *h)
 	}
 	memset(&w, 0, sizeof(w));
 	w.version = h->version < CTL_VERSION ? h->version : CTL_VERSION;
+	w.max_message = sc->conf.lim.max_message_size;
 	w.incarnation = sc->incarnation;
 	strlcpy(w.cluster, sc->conf.cluster, sizeof(w.cluster));
 	strlcpy(w.node_id, sc->conf.node_id, sizeof(w.node_id));
@@ -282,6 +314,25 @@ control_stats(struct client *cl, uint32_t req_id)
 	wire_stats_add(&w, "client_queue_overflows",
 	    st->client_queue_overflows);
 	wire_stats_add(&w, "events_sent", st->events_sent);
+	wire_stats_add(&w, "subscriptions", relay_subscriptions(sc));
+	wire_stats_add(&w, "msgs_published", st->msgs_published);
+	wire_stats_add(&w, "msgs_sent", st->msgs_sent);
+	wire_stats_add(&w, "msgs_received", st->msgs_received);
+	wire_stats_add(&w, "msgs_delivered", st->msgs_delivered);
+	wire_stats_add(&w, "msgs_unsubscribed", st->msgs_unsubscribed);
+	wire_stats_add(&w, "unreachable", st->unreachable);
+	wire_stats_add(&w, "too_big", st->too_big);
+	wire_stats_add(&w, "bad_subjects", st->bad_subjects);
+	wire_stats_add(&w, "requests", st->requests);
+	wire_stats_add(&w, "requests_served", st->requests_served);
+	wire_stats_add(&w, "requests_refused", st->requests_refused);
+	wire_stats_add(&w, "replies", st->replies);
+	wire_stats_add(&w, "no_responder", st->no_responder);
+	wire_stats_add(&w, "request_timeouts", st->request_timeouts);
+	wire_stats_add(&w, "late_replies", st->late_replies);
+	wire_stats_add(&w, "replies_undeliverable",
+	    st->replies_undeliverable);
+	wire_stats_add(&w, "subs_refused", st->subs_refused);
 	peer_stats(sc, &w);
 	if ((len = wire_stats_finish(&w)) == 0)
 		client_error(cl, req_id, REASON_LIMIT, 0, "statistics do not "
@@ -289,6 +340,69 @@ control_stats(struct client *cl, uint32_t req_id)
 	else
 		(void)client_send(cl, buf, len);
 	free(buf);
+}
+
+static void
+control_subscribe(struct client *cl, const struct wire_ctl_sub *m)
+{
+	struct cohortd		*sc = cl->sc;
+	struct csub		*cs;
+	enum subject_error	 se;
+	int			 rv;
+
+	if ((se = subject_check(m->pattern, 1)) != SUBJECT_OK) {
+		sc->stats.bad_subjects++;
+		client_error(cl, m->req_id, REASON_BAD_SUBJECT, 0, "\"%s\": "
+		    "%s", m->pattern, subject_strerror(se));
+		return;
+	}
+	HASH_FIND_STR(cl->subs, m->pattern, cs);
+	if (cs != NULL) {
+		control_ok(cl, m->req_id);	/* already: idempotent */
+		return;
+	}
+	if (cl->n_subs >= sc->conf.lim.subs_per_client) {
+		sc->stats.subs_refused++;
+		if (ratelim_allow(&sc->rl_ctl, time(NULL)))
+			log_warnx("client %llu (%s pid %ld): subscription "
+			    "refused, limits.subscriptions_per_client (%u) "
+			    "reached", (unsigned long long)cl->id, cl->name,
+			    (long)cl->pid, sc->conf.lim.subs_per_client);
+		client_error(cl, m->req_id, REASON_LIMIT, 0, "%u subscriptions "
+		    "already (limits.subscriptions_per_client)",
+		    sc->conf.lim.subs_per_client);
+		return;
+	}
+	if ((cs = calloc(1, sizeof(*cs))) == NULL ||
+	    (rv = relay_subscribe(sc, cl, m->pattern)) == -1) {
+		free(cs);
+		client_error(cl, m->req_id, REASON_LIMIT, 0, "out of memory");
+		return;
+	}
+	strlcpy(cs->pattern, m->pattern, sizeof(cs->pattern));
+	HASH_ADD_STR(cl->subs, pattern, cs);
+	cl->n_subs++;
+	log_debug("client %llu subscribed to %s", (unsigned long long)cl->id,
+	    m->pattern);
+	control_ok(cl, m->req_id);
+}
+
+static void
+control_unsubscribe(struct client *cl, const struct wire_ctl_sub *m)
+{
+	struct csub	*cs;
+
+	HASH_FIND_STR(cl->subs, m->pattern, cs);
+	if (cs == NULL) {
+		client_error(cl, m->req_id, REASON_NOT_SUBSCRIBED, 0, "not "
+		    "subscribed to \"%s\"", m->pattern);
+		return;
+	}
+	(void)relay_unsubscribe(cl->sc, cl, cs->pattern);
+	HASH_DEL(cl->subs, cs);
+	free(cs);
+	cl->n_subs--;
+	control_ok(cl, m->req_id);
 }
 
 static void
@@ -310,6 +424,9 @@ control_dispatch(struct client *cl, const struct wire_hdr *hdr,
 		struct wire_ctl_hello	hello;
 		struct wire_ctl_req	req;
 		struct wire_ctl_watch	watch;
+		struct wire_ctl_sub	sub;
+		struct wire_ctl_pub	pub;
+		struct wire_ctl_reply	reply;
 	} m;
 	enum wire_status	st;
 	char			what[96];
@@ -332,6 +449,27 @@ control_dispatch(struct client *cl, const struct wire_hdr *hdr,
 		if ((st = wire_decode_ctl_req(buf, hdr->len, hdr->type,
 		    &m.req)) == WIRE_OK)
 			control_members(cl, m.req.req_id);
+		break;
+	case WT_CTL_PUB:
+		if ((st = wire_decode_ctl_pub(buf, hdr->len, &m.pub)) ==
+		    WIRE_OK)
+			relay_publish(cl->sc, cl, &m.pub);
+		break;
+	case WT_CTL_REPLY:
+		if ((st = wire_decode_ctl_reply(buf, hdr->len, &m.reply)) ==
+		    WIRE_OK)
+			relay_reply(cl->sc, cl, m.reply.token, m.reply.body,
+			    m.reply.body_len);
+		break;
+	case WT_CTL_SUB:
+		if ((st = wire_decode_ctl_sub(buf, hdr->len, &m.sub)) ==
+		    WIRE_OK)
+			control_subscribe(cl, &m.sub);
+		break;
+	case WT_CTL_UNSUB:
+		if ((st = wire_decode_ctl_sub(buf, hdr->len, &m.sub)) ==
+		    WIRE_OK)
+			control_unsubscribe(cl, &m.sub);
 		break;
 	case WT_CTL_STATS_REQ:
 		if ((st = wire_decode_ctl_req(buf, hdr->len, hdr->type,
@@ -571,4 +709,50 @@ control_broadcast_event(struct cohortd *sc, const struct wire_ctl_event *ev)
 		if (cl->watching && !cl->dead && !cl->closing &&
 		    client_send(cl, buf, len) == 0)
 			sc->stats.events_sent++;
+}
+
+int
+control_deliver(struct client *cl, const uint8_t *head, size_t hlen,
+    const uint8_t *body, size_t blen)
+{
+	struct evbuffer	*out = bufferevent_get_output(cl->bev);
+
+	if (cl->dead || cl->closing || !cl->hello_done ||
+	    client_overflow(cl, hlen + blen))
+		return (-1);
+	if (evbuffer_add(out, head, hlen) == -1 ||
+	    (blen > 0 && evbuffer_add(out, body, blen) == -1)) {
+		client_close(cl);
+		return (-1);
+	}
+	return (0);
+}
+
+void
+control_error(struct client *cl, uint32_t req_id, int code,
+    const char *fmt, ...)
+{
+	char	text[WIRE_TEXT_MAX + 1];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	client_error(cl, req_id, (enum wire_reason)code, 0, "%s", text);
+}
+
+int
+control_client_mark(struct client *cl, uint64_t gen)
+{
+	if (cl->match_gen == gen || cl->dead || cl->closing)
+		return (1);
+	cl->match_gen = gen;
+	return (0);
+}
+
+uint32_t
+control_client_requests(struct client *cl, int delta)
+{
+	cl->n_requests = (uint32_t)((int64_t)cl->n_requests + delta);
+	return (cl->n_requests);
 }

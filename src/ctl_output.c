@@ -2,6 +2,7 @@
  * ctl_output.c: text and JSON printers for cohortctl.
  */
 #include <inttypes.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -103,6 +104,94 @@ ctl_json_string(FILE *fp, const char *s, size_t len)
 	fputc('"', fp);
 }
 
+int
+ctl_utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t		i = 0, n, k;
+	uint32_t	cp, min;
+
+	while (i < len) {
+		if (s[i] == 0)
+			return (0);
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((s[i] & 0xe0) == 0xc0) {
+			n = 1; cp = s[i] & 0x1f; min = 0x80;
+		} else if ((s[i] & 0xf0) == 0xe0) {
+			n = 2; cp = s[i] & 0x0f; min = 0x800;
+		} else if ((s[i] & 0xf8) == 0xf0) {
+			n = 3; cp = s[i] & 0x07; min = 0x10000;
+		} else
+			return (0);
+		if (len - i <= n)
+			return (0);
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return (0);
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return (0);
+		i += n + 1;
+	}
+	return (1);
+}
+
+void
+ctl_base64(FILE *fp, const unsigned char *s, size_t len)
+{
+	static const char	tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t			i;
+	uint32_t		v;
+
+	fputc('"', fp);
+	for (i = 0; i + 2 < len; i += 3) {
+		v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
+		fputc(tbl[v >> 18], fp);
+		fputc(tbl[(v >> 12) & 63], fp);
+		fputc(tbl[(v >> 6) & 63], fp);
+		fputc(tbl[v & 63], fp);
+	}
+	if (len - i == 1) {
+		v = (uint32_t)s[i] << 16;
+		fprintf(fp, "%c%c==", tbl[v >> 18], tbl[(v >> 12) & 63]);
+	} else if (len - i == 2) {
+		v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8;
+		fprintf(fp, "%c%c%c=", tbl[v >> 18], tbl[(v >> 12) & 63],
+		    tbl[(v >> 6) & 63]);
+	}
+	fputc('"', fp);
+}
+
+/* Text: "origin subject body"; the body as it is, then a newline. */
+static void
+text_msg(FILE *fp, const struct cohort_msg *m)
+{
+	fprintf(fp, "%s %s ", m->origin, m->subject);
+	fwrite(m->data, 1, m->len, fp);
+	fputc('\n', fp);
+}
+
+static void
+json_msg(FILE *fp, const struct cohort_msg *m)
+{
+	fputs("{\"from\":", fp);
+	ctl_json_string(fp, m->origin, strlen(m->origin));
+	fputs(",\"subject\":", fp);
+	ctl_json_string(fp, m->subject, strlen(m->subject));
+	if (ctl_utf8_valid(m->data, m->len)) {
+		fputs(",\"data\":", fp);
+		ctl_json_string(fp, m->data, m->len);
+	} else {
+		fputs(",\"data_b64\":", fp);
+		ctl_base64(fp, m->data, m->len);
+	}
+	fputs("}\n", fp);
+}
+
 static void
 json_members_head(FILE *fp)
 {
@@ -154,9 +243,9 @@ json_stats(FILE *fp, const struct cohort_stat *st, size_t n)
 }
 
 const struct ctl_output ctl_output_text = {
-	text_members_head, text_member, text_event, text_stats
+	text_members_head, text_member, text_event, text_stats, text_msg
 };
 
 const struct ctl_output ctl_output_json = {
-	json_members_head, json_member, json_event, json_stats
+	json_members_head, json_member, json_event, json_stats, json_msg
 };

@@ -15,6 +15,7 @@ struct ctl_output {
 	void	(*event)(FILE *, const struct cohort_event *);
 	/* n counters of one section, all with the same section and name */
 	void	(*stats)(FILE *, const struct cohort_stat *, size_t);
+	void	(*msg)(FILE *, const struct cohort_msg *);
 };
 
 extern const struct ctl_output ctl_output_text;
@@ -22,5 +23,8 @@ extern const struct ctl_output ctl_output_json;
 
 /* A JSON string literal, quotes included, for any bytes. */
 void	 ctl_json_string(FILE *, const char *, size_t);
+/* Is it well-formed UTF-8 (no overlongs, surrogates or NULs)? */
+int	 ctl_utf8_valid(const unsigned char *, size_t);
+void	 ctl_base64(FILE *, const unsigned char *, size_t);
 
 #endif /* COHORT_CTL_OUTPUT_H */

@@ -1,10 +1,19 @@
 /*
  * libcohort.c: the client side of the local socket protocol.
  *
- * The socket is non-blocking.  Blocking calls poll() against a deadline;
- * cohort_dispatch() reads whatever is there.  Frames that arrive while a
- * blocking call waits for its answer (membership events) are queued and
- * delivered later, never dropped and never delivered re-entrantly.
+ * The socket is non-blocking.  Output is buffered in the handle and
+ * written in batches: a publish costs a memcpy, not a system call.
+ * Blocking calls flush, send their request and poll() against a deadline
+ * for the answer with the same request id; whatever else arrives
+ * meanwhile (messages, events, answers to asynchronous requests) is
+ * queued and delivered later, never dropped and never delivered from
+ * inside another call.
+ *
+ * Callbacks run from cohort_dispatch() and cohort_next_*().  They may
+ * publish, reply and make asynchronous requests, which only append to the
+ * output buffer; a blocking call from inside a callback is refused, since
+ * the message it was handed points into the input buffer that the call
+ * would have to reuse.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -20,60 +29,93 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <uthash.h>
+
 #include "cohort.h"
 #include "wire.h"
 
-#define COHORT_INBUF_MIN	65536
+#define INBUF_MIN	(256 * 1024)
+/* Publishes are written out once this much is buffered... */
+#define OUT_BATCH	(64 * 1024)
+/* ...and block (backpressure) while more than this is unwritten. */
+#define OUT_MAX		(4 * 1024 * 1024)
 
-struct cohort_evq {
+/* Something received that waits for delivery. */
+enum item_kind {
+	ITEM_MSG,		/* for the message callback or next_msg */
+	ITEM_REPLY,		/* the answer to an asynchronous request */
+	ITEM_ERROR,		/* an asynchronous failure */
+};
+
+struct item {
+	struct item		*next;
+	enum item_kind		 kind;
+	int			 status;
+	cohort_reply_cb		 cb;
+	void			*arg;
+	struct cohort_msg	*msg;	/* ITEM_MSG, ITEM_REPLY (may be NULL) */
+	char			 text[256];
+};
+
+struct evq {
 	struct cohort_event	 ev;
-	struct cohort_evq	*next;
+	struct evq		*next;
+};
+
+/* An asynchronous request in flight. */
+struct areq {
+	UT_hash_handle		 hh;
+	uint32_t		 req_id;
+	cohort_reply_cb		 cb;
+	void			*arg;
 };
 
 struct cohort {
 	int			 fd;
-	uint8_t			*in;		/* received, not yet parsed */
-	size_t			 in_len;
+	uint8_t			*in;
+	size_t			 in_off;	/* parsed up to here */
+	size_t			 in_len;	/* received up to here */
 	size_t			 in_cap;
+	uint8_t			*out;
+	size_t			 out_len;
+	size_t			 out_cap;
 	uint32_t		 next_req;
 	char			 err[256];
 	char			 node_id[COHORT_ID_MAX + 1];
 	char			 cluster[COHORT_ID_MAX + 1];
 	uint64_t		 incarnation;
+	size_t			 max_message;
 	cohort_event_cb		 event_cb;
 	void			*event_arg;
-	struct cohort_evq	*evq_head, **evq_tail;
-	size_t			 evq_len;
+	cohort_msg_cb		 msg_cb;
+	void			*msg_arg;
+	cohort_error_cb		 error_cb;
+	void			*error_arg;
+	struct evq		*evq_head, **evq_tail;
+	struct item		*items_head, **items_tail;
+	struct areq		*areqs;
+	uint64_t		 async_errors;
+	int			 depth;		/* inside a callback */
 	int			 closed;
 };
 
 /* What a blocking call waits for. */
 struct cohort_wait {
-	uint32_t	 req_id;
-	uint32_t	 type;		/* expected answer type */
-	int		 done;
-	int		 status;
-	/* CTL_MEMBERS answer */
-	struct cohort_member *members;
-	size_t		 n_members;
-	/* CTL_STATS answer */
-	struct cohort_stat *stats;
-	size_t		 n_stats;
+	uint32_t		 req_id;
+	uint32_t		 type;		/* the expected answer */
+	int			 done;
+	int			 status;
+	struct cohort_member	*members;
+	size_t			 n_members;
+	struct cohort_stat	*stats;
+	size_t			 n_stats;
+	struct cohort_unreached	*unreached;
+	size_t			 n_unreached;
+	struct cohort_msg	*reply;
 };
 
-static int
-cohort_fail(struct cohort *c, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fcntl_nonblock(int fd)
-{
-	int	fl;
-
-	if ((fl = fcntl(fd, F_GETFL)) == -1)
-		return (-1);
-	return (fcntl(fd, F_SETFL, fl | O_NONBLOCK));
-}
+static int	cohort_fail(struct cohort *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
 
 static int
 cohort_fail(struct cohort *c, int status, const char *fmt, ...)
@@ -99,8 +141,29 @@ cohort_strerror(int status)
 	case COHORT_ERR_REFUSED:	return ("refused by cohortd");
 	case COHORT_ERR_INVAL:		return ("invalid argument");
 	case COHORT_ERR_NOMEM:		return ("out of memory");
+	case COHORT_ERR_UNREACHABLE:	return ("node unknown or down");
+	case COHORT_ERR_NO_RESPONDER:	return ("no responder");
+	case COHORT_ERR_TOO_BIG:	return ("message too big");
 	}
 	return ("unknown error");
+}
+
+/* The library status for a reason code from the daemon. */
+static int
+status_of_reason(uint32_t reason)
+{
+	switch (reason) {
+	case REASON_NODE_UNKNOWN:
+	case REASON_NODE_DOWN:
+		return (COHORT_ERR_UNREACHABLE);
+	case REASON_NO_RESPONDER:
+		return (COHORT_ERR_NO_RESPONDER);
+	case REASON_TIMEOUT:
+		return (COHORT_ERR_TIMEOUT);
+	case REASON_TOO_BIG:
+		return (COHORT_ERR_TOO_BIG);
+	}
+	return (COHORT_ERR_REFUSED);
 }
 
 const char *
@@ -135,6 +198,18 @@ cohort_incarnation(const struct cohort *c)
 	return (c->incarnation);
 }
 
+size_t
+cohort_max_message(const struct cohort *c)
+{
+	return (c->max_message);
+}
+
+uint64_t
+cohort_async_errors(const struct cohort *c)
+{
+	return (c->async_errors);
+}
+
 int
 cohort_fd(const struct cohort *c)
 {
@@ -144,7 +219,8 @@ cohort_fd(const struct cohort *c)
 int
 cohort_pending(const struct cohort *c)
 {
-	return (c->evq_head != NULL);
+	return (c->evq_head != NULL || c->items_head != NULL ||
+	    c->in_len - c->in_off >= WIRE_HDR_LEN);
 }
 
 void
@@ -152,6 +228,20 @@ cohort_set_event_cb(struct cohort *c, cohort_event_cb cb, void *arg)
 {
 	c->event_cb = cb;
 	c->event_arg = arg;
+}
+
+void
+cohort_set_msg_cb(struct cohort *c, cohort_msg_cb cb, void *arg)
+{
+	c->msg_cb = cb;
+	c->msg_arg = arg;
+}
+
+void
+cohort_set_error_cb(struct cohort *c, cohort_error_cb cb, void *arg)
+{
+	c->error_cb = cb;
+	c->error_arg = arg;
 }
 
 static int64_t
@@ -181,55 +271,112 @@ deadline_of(int timeout_ms)
 	return (timeout_ms < 0 ? -1 : mono_ms() + timeout_ms);
 }
 
-/* Write a whole frame, waiting for room until the deadline. */
 static int
-cohort_write(struct cohort *c, const uint8_t *buf, size_t len,
-    int64_t deadline)
+fd_nonblock(int fd)
 {
-	struct pollfd	pfd;
-	ssize_t		n;
-	size_t		off = 0;
-	int		rv;
+	int	fl;
 
-	if (len == 0)
-		return (cohort_fail(c, COHORT_ERR_INVAL, "request does not fit "
-		    "in a frame"));
-	while (off < len) {
-		n = send(c->fd, buf + off, len - off, MSG_NOSIGNAL);
+	if ((fl = fcntl(fd, F_GETFL)) == -1)
+		return (-1);
+	return (fcntl(fd, F_SETFL, fl | O_NONBLOCK));
+}
+
+/* Output */
+
+static int
+out_reserve(struct cohort *c, size_t n)
+{
+	uint8_t	*p;
+	size_t	 cap;
+
+	if (c->out_cap - c->out_len >= n)
+		return (COHORT_OK);
+	cap = c->out_cap ? c->out_cap : 65536;
+	while (cap - c->out_len < n)
+		cap *= 2;
+	if ((p = realloc(c->out, cap)) == NULL)
+		return (cohort_fail(c, COHORT_ERR_NOMEM, "out of memory for "
+		    "%zu bytes of output", cap));
+	c->out = p;
+	c->out_cap = cap;
+	return (COHORT_OK);
+}
+
+/* Write what the socket takes now; COHORT_OK even if some is left. */
+static int
+out_write(struct cohort *c)
+{
+	ssize_t	n;
+
+	while (c->out_len > 0) {
+		n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL);
 		if (n > 0) {
-			off += (size_t)n;
+			memmove(c->out, c->out + n, c->out_len - (size_t)n);
+			c->out_len -= (size_t)n;
 			continue;
 		}
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
-			c->closed = 1;
-			return (cohort_fail(c, COHORT_ERR_CLOSED, "write to "
-			    "cohortd: %s", strerror(errno)));
-		}
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return (COHORT_OK);
+		c->closed = 1;
+		return (cohort_fail(c, COHORT_ERR_CLOSED, "write to cohortd: "
+		    "%s", strerror(errno)));
+	}
+	return (COHORT_OK);
+}
+
+/* Write until at most keep bytes are left, waiting until the deadline. */
+static int
+out_drain(struct cohort *c, size_t keep, int64_t deadline)
+{
+	struct pollfd	pfd;
+	int		rv;
+
+	for (;;) {
+		if ((rv = out_write(c)) != COHORT_OK)
+			return (rv);
+		if (c->out_len <= keep)
+			return (COHORT_OK);
 		pfd.fd = c->fd;
 		pfd.events = POLLOUT;
 		rv = poll(&pfd, 1, remaining(deadline));
 		if (rv == 0)
 			return (cohort_fail(c, COHORT_ERR_TIMEOUT, "cohortd "
-			    "does not read its socket"));
+			    "does not read its socket (%zu bytes waiting)",
+			    c->out_len));
 		if (rv == -1 && errno != EINTR)
 			return (cohort_fail(c, COHORT_ERR_SYS, "poll: %s",
 			    strerror(errno)));
 	}
-	return (COHORT_OK);
 }
 
-/* Read what the socket has now into the input buffer. */
-static int
-cohort_fill(struct cohort *c)
+int
+cohort_flush(struct cohort *c, int timeout_ms)
 {
-	ssize_t	n;
-	size_t	ncap;
+	return (out_drain(c, 0, deadline_of(timeout_ms)));
+}
+
+/* Input */
+
+/* Read what the socket has now; > 0 bytes read, 0 none, < 0 error. */
+static int
+in_fill(struct cohort *c)
+{
+	ssize_t	 n;
+	size_t	 ncap;
 	uint8_t	*p;
 
-	if (c->in_cap - c->in_len < COHORT_INBUF_MIN / 4) {
-		ncap = c->in_cap ? c->in_cap * 2 : COHORT_INBUF_MIN;
+	/* Compact only outside callbacks: they hold views into the buffer. */
+	if (c->depth == 0 && c->in_off > 0) {
+		memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
+		c->in_len -= c->in_off;
+		c->in_off = 0;
+	}
+	if (c->in_cap - c->in_len < INBUF_MIN / 4) {
+		if (c->depth > 0)
+			return (0);	/* cannot move the buffer now */
+		ncap = c->in_cap ? c->in_cap * 2 : INBUF_MIN;
 		if ((p = realloc(c->in, ncap)) == NULL)
 			return (cohort_fail(c, COHORT_ERR_NOMEM, "out of "
 			    "memory for %zu bytes of input", ncap));
@@ -253,8 +400,157 @@ cohort_fill(struct cohort *c)
 	    strerror(errno)));
 }
 
+/* Queues */
+
 static void
-cohort_member_from_wire(struct cohort_member *m, const struct wire_member *w)
+item_push(struct cohort *c, struct item *it)
+{
+	it->next = NULL;
+	*c->items_tail = it;
+	c->items_tail = &it->next;
+}
+
+static struct item *
+item_pop(struct cohort *c)
+{
+	struct item	*it = c->items_head;
+
+	if (it != NULL && (c->items_head = it->next) == NULL)
+		c->items_tail = &c->items_head;
+	return (it);
+}
+
+/* A message copied into one allocation, to outlive the input buffer. */
+static struct cohort_msg *
+msg_copy(const struct wire_ctl_msg *w)
+{
+	struct cohort_msg	*m;
+	size_t			 ol, sl;
+	char			*p;
+
+	ol = strlen(w->origin) + 1;
+	sl = strlen(w->subject) + 1;
+	if ((m = malloc(sizeof(*m) + ol + sl + w->body_len + 1)) == NULL)
+		return (NULL);
+	p = (char *)(m + 1);
+	memcpy(p, w->origin, ol);
+	m->origin = p;
+	p += ol;
+	memcpy(p, w->subject, sl);
+	m->subject = p;
+	p += sl;
+	if (w->body_len > 0)
+		memcpy(p, w->body, w->body_len);
+	p[w->body_len] = '\0';	/* handy for text bodies; not counted */
+	m->data = p;
+	m->len = w->body_len;
+	m->is_request = (w->flags & DATA_REQUEST) != 0;
+	m->token = w->token;
+	return (m);
+}
+
+void
+cohort_msg_free(struct cohort_msg *m)
+{
+	free(m);
+}
+
+static void
+msg_view(struct cohort_msg *m, const struct wire_ctl_msg *w)
+{
+	m->origin = w->origin;
+	m->subject = w->subject;
+	m->data = w->body;
+	m->len = w->body_len;
+	m->is_request = (w->flags & DATA_REQUEST) != 0;
+	m->token = w->token;
+}
+
+static int
+queue_event(struct cohort *c, const struct wire_ctl_event *e)
+{
+	struct evq	*q;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return (cohort_fail(c, COHORT_ERR_NOMEM, "out of memory"));
+	strlcpy(q->ev.node, e->node, sizeof(q->ev.node));
+	q->ev.state = (enum cohort_state)e->state;
+	q->ev.prev_state = (enum cohort_state)e->prev_state;
+	q->ev.incarnation = e->incarnation;
+	q->ev.time_ms = e->time_ms;
+	*c->evq_tail = q;
+	c->evq_tail = &q->next;
+	return (COHORT_OK);
+}
+
+/* An asynchronous failure: the error callback now, or a queued item. */
+static int
+async_error(struct cohort *c, struct cohort_wait *w, int status,
+    const char *text)
+{
+	struct item	*it;
+
+	if (w == NULL && c->error_cb != NULL) {
+		c->depth++;
+		c->error_cb(c, status, text, c->error_arg);
+		c->depth--;
+		return (COHORT_OK);
+	}
+	if ((it = calloc(1, sizeof(*it))) == NULL)
+		return (cohort_fail(c, COHORT_ERR_NOMEM, "out of memory"));
+	it->kind = ITEM_ERROR;
+	it->status = status;
+	strlcpy(it->text, text, sizeof(it->text));
+	item_push(c, it);
+	return (COHORT_OK);
+}
+
+/* The answer to an asynchronous request: its callback now, or queued. */
+static int
+async_reply(struct cohort *c, struct cohort_wait *w, uint32_t req_id,
+    int status, const struct wire_ctl_msg *wm, const char *text)
+{
+	struct areq		*ar;
+	struct item		*it;
+	struct cohort_msg	 view;
+
+	HASH_FIND(hh, c->areqs, &req_id, sizeof(req_id), ar);
+	if (ar == NULL)
+		return (0);
+	HASH_DEL(c->areqs, ar);
+	if (w == NULL) {
+		if (wm != NULL)
+			msg_view(&view, wm);
+		else
+			cohort_fail(c, status, "%s", text);
+		c->depth++;
+		ar->cb(c, status, wm ? &view : NULL, ar->arg);
+		c->depth--;
+		free(ar);
+		return (1);
+	}
+	if ((it = calloc(1, sizeof(*it))) == NULL ||
+	    (wm != NULL && (it->msg = msg_copy(wm)) == NULL)) {
+		free(it);
+		free(ar);
+		cohort_fail(c, COHORT_ERR_NOMEM, "out of memory");
+		return (-1);
+	}
+	it->kind = ITEM_REPLY;
+	it->status = status;
+	it->cb = ar->cb;
+	it->arg = ar->arg;
+	if (text != NULL)
+		strlcpy(it->text, text, sizeof(it->text));
+	item_push(c, it);
+	free(ar);
+	return (1);
+}
+
+/* Frames */
+
+static void
+member_from_wire(struct cohort_member *m, const struct wire_member *w)
 {
 	memset(m, 0, sizeof(*m));
 	strlcpy(m->id, w->id, sizeof(m->id));
@@ -267,7 +563,7 @@ cohort_member_from_wire(struct cohort_member *m, const struct wire_member *w)
 }
 
 static int
-cohort_read_members(struct cohort *c, const uint8_t *buf, size_t len,
+read_members(struct cohort *c, const uint8_t *buf, size_t len,
     struct cohort_wait *w)
 {
 	struct wire_reader	r;
@@ -286,14 +582,11 @@ cohort_read_members(struct cohort *c, const uint8_t *buf, size_t len,
 	for (i = 0; i < count; i++) {
 		if (wire_members_next(&r, &m) != WIRE_OK)
 			break;
-		cohort_member_from_wire(&w->members[i], &m);
+		member_from_wire(&w->members[i], &m);
 	}
-	if (i < count || wire_members_end(&r) != WIRE_OK) {
-		free(w->members);
-		w->members = NULL;
+	if (i < count || wire_members_end(&r) != WIRE_OK)
 		return (cohort_fail(c, COHORT_ERR_PROTO, "malformed member "
 		    "list from cohortd"));
-	}
 	w->n_members = count;
 	w->done = 1;
 	w->status = COHORT_OK;
@@ -301,14 +594,14 @@ cohort_read_members(struct cohort *c, const uint8_t *buf, size_t len,
 }
 
 static int
-cohort_read_stats(struct cohort *c, const uint8_t *buf, size_t len,
+read_stats(struct cohort *c, const uint8_t *buf, size_t len,
     struct cohort_wait *w)
 {
 	struct wire_reader	 r;
-	struct cohort_stat	*st, *tmp;
+	struct cohort_stat	*tmp;
 	char			 kind[WIRE_ID_MAX + 1], name[WIRE_ID_MAX + 1];
 	uint32_t		 req_id, nsec, nkv, i, k;
-	size_t			 n = 0, cap = 64;
+	size_t			 cap = 64;
 
 	if (wire_stats_begin(buf, len, &r, &req_id, &nsec) != WIRE_OK)
 		return (cohort_fail(c, COHORT_ERR_PROTO, "malformed "
@@ -316,78 +609,180 @@ cohort_read_stats(struct cohort *c, const uint8_t *buf, size_t len,
 	if (w == NULL || req_id != w->req_id || w->type != WT_CTL_STATS)
 		return (cohort_fail(c, COHORT_ERR_PROTO, "unexpected "
 		    "statistics from cohortd"));
-	if ((st = calloc(cap, sizeof(*st))) == NULL)
+	if ((w->stats = calloc(cap, sizeof(*w->stats))) == NULL)
 		return (cohort_fail(c, COHORT_ERR_NOMEM, "out of memory"));
 	for (i = 0; i < nsec && !r.bad; i++) {
 		if (wire_stats_next_section(&r, kind, name, &nkv) != WIRE_OK)
 			break;
 		for (k = 0; k < nkv && !r.bad; k++) {
-			if (n == cap) {
-				cap *= 2;
-				if ((tmp = reallocarray(st, cap,
-				    sizeof(*st))) == NULL) {
-					free(st);
+			if (w->n_stats == cap) {
+				if ((tmp = reallocarray(w->stats, cap * 2,
+				    sizeof(*tmp))) == NULL)
 					return (cohort_fail(c,
 					    COHORT_ERR_NOMEM, "out of memory"));
-				}
-				st = tmp;
+				w->stats = tmp;
+				cap *= 2;
 			}
-			strlcpy(st[n].section, kind, sizeof(st[n].section));
-			strlcpy(st[n].name, name, sizeof(st[n].name));
-			if (wire_stats_next(&r, st[n].key, &st[n].value) ==
+			tmp = &w->stats[w->n_stats];
+			strlcpy(tmp->section, kind, sizeof(tmp->section));
+			strlcpy(tmp->name, name, sizeof(tmp->name));
+			if (wire_stats_next(&r, tmp->key, &tmp->value) ==
 			    WIRE_OK)
-				n++;
+				w->n_stats++;
 		}
 	}
-	if (r.bad || wire_stats_end(&r) != WIRE_OK) {
-		free(st);
+	if (r.bad || wire_stats_end(&r) != WIRE_OK)
 		return (cohort_fail(c, COHORT_ERR_PROTO, "malformed "
 		    "statistics from cohortd"));
-	}
-	w->stats = st;
-	w->n_stats = n;
 	w->done = 1;
 	w->status = COHORT_OK;
 	return (COHORT_OK);
 }
 
+/* CTL_PUB_RESULT: the answer to a send, or a failed publish. */
 static int
-cohort_queue_event(struct cohort *c, const struct wire_ctl_event *e)
+read_result(struct cohort *c, const uint8_t *buf, size_t len,
+    struct cohort_wait *w)
 {
-	struct cohort_evq	*q;
+	struct wire_reader	 r;
+	struct wire_unreached	 u;
+	struct cohort_unreached	*v = NULL;
+	uint32_t		 req_id, sent, n, i;
+	char			 text[256];
+	int			 mine, rv = COHORT_OK;
 
-	if ((q = calloc(1, sizeof(*q))) == NULL)
+	if (wire_result_begin(buf, len, &r, &req_id, &sent, &n) != WIRE_OK)
+		return (cohort_fail(c, COHORT_ERR_PROTO, "malformed send "
+		    "result from cohortd"));
+	mine = w != NULL && w->req_id == req_id &&
+	    w->type == WT_CTL_PUB_RESULT;
+	if (mine && n > 0 && (v = calloc(n, sizeof(*v))) == NULL)
 		return (cohort_fail(c, COHORT_ERR_NOMEM, "out of memory"));
-	strlcpy(q->ev.node, e->node, sizeof(q->ev.node));
-	q->ev.state = (enum cohort_state)e->state;
-	q->ev.prev_state = (enum cohort_state)e->prev_state;
-	q->ev.incarnation = e->incarnation;
-	q->ev.time_ms = e->time_ms;
-	*c->evq_tail = q;
-	c->evq_tail = &q->next;
-	c->evq_len++;
+	for (i = 0; i < n && rv == COHORT_OK; i++) {
+		if (wire_result_next(&r, &u) != WIRE_OK)
+			break;
+		snprintf(text, sizeof(text), "%s: %s", u.node,
+		    wire_reason_name(u.reason));
+		if (mine) {
+			strlcpy(v[i].node, u.node, sizeof(v[i].node));
+			v[i].status = status_of_reason(u.reason);
+			v[i].reason = wire_reason_name(u.reason);
+			cohort_fail(c, COHORT_ERR_UNREACHABLE, "%s", text);
+		} else
+			rv = async_error(c, w, COHORT_ERR_UNREACHABLE, text);
+	}
+	if (i < n || wire_result_end(&r) != WIRE_OK) {
+		free(v);
+		return (cohort_fail(c, COHORT_ERR_PROTO, "malformed send "
+		    "result from cohortd"));
+	}
+	if (mine) {
+		w->unreached = v;
+		w->n_unreached = n;
+		w->done = 1;
+		w->status = n > 0 ? COHORT_ERR_UNREACHABLE : COHORT_OK;
+	}
+	return (rv);
+}
+
+static int
+read_error(struct cohort *c, const uint8_t *buf, size_t len,
+    struct cohort_wait *w)
+{
+	struct wire_ctl_error	e;
+	int			status;
+
+	if (wire_decode_ctl_error(buf, len, &e) != WIRE_OK)
+		return (cohort_fail(c, COHORT_ERR_PROTO, "malformed error "
+		    "frame from cohortd"));
+	status = status_of_reason(e.code);
+	if (e.req_id == 0) {
+		/* About the connection itself: the daemon closes it. */
+		c->closed = 1;
+		return (cohort_fail(c, COHORT_ERR_REFUSED, "cohortd: %s",
+		    e.text));
+	}
+	if (w != NULL && e.req_id == w->req_id) {
+		cohort_fail(c, status, "%s", e.text);
+		w->done = 1;
+		w->status = status;
+		return (COHORT_OK);
+	}
+	switch (async_reply(c, w, e.req_id, status, NULL, e.text)) {
+	case 1:
+		return (COHORT_OK);
+	case -1:
+		return (COHORT_ERR_NOMEM);
+	}
+	return (async_error(c, w, status, e.text));
+}
+
+static int
+read_msg(struct cohort *c, const uint8_t *buf, size_t len,
+    struct cohort_wait *w)
+{
+	struct wire_ctl_msg	 wm;
+	struct cohort_msg	 view;
+	struct item		*it;
+
+	if (wire_decode_ctl_msg(buf, len, &wm) != WIRE_OK)
+		return (cohort_fail(c, COHORT_ERR_PROTO, "malformed message "
+		    "from cohortd"));
+	if (wm.flags & DATA_REPLY) {
+		if (w != NULL && w->type == WT_CTL_MSG &&
+		    wm.req_id == w->req_id) {
+			if ((w->reply = msg_copy(&wm)) == NULL)
+				return (cohort_fail(c, COHORT_ERR_NOMEM,
+				    "out of memory"));
+			w->done = 1;
+			w->status = COHORT_OK;
+			return (COHORT_OK);
+		}
+		if (async_reply(c, w, wm.req_id, COHORT_OK, &wm, NULL) == -1)
+			return (COHORT_ERR_NOMEM);
+		return (COHORT_OK);	/* a reply nobody waits for: late */
+	}
+	/* Straight to the callback when nothing is queued before it. */
+	if (w == NULL && c->msg_cb != NULL && c->items_head == NULL) {
+		msg_view(&view, &wm);
+		c->depth++;
+		c->msg_cb(c, &view, c->msg_arg);
+		c->depth--;
+		return (COHORT_OK);
+	}
+	if ((it = calloc(1, sizeof(*it))) == NULL ||
+	    (it->msg = msg_copy(&wm)) == NULL) {
+		free(it);
+		return (cohort_fail(c, COHORT_ERR_NOMEM, "out of memory"));
+	}
+	it->kind = ITEM_MSG;
+	item_push(c, it);
 	return (COHORT_OK);
 }
 
-/* Answers to a request: match them to what is being waited for. */
 static int
-cohort_answer(struct cohort *c, const struct wire_hdr *hdr,
-    const uint8_t *buf, struct cohort_wait *w)
+read_frame(struct cohort *c, const struct wire_hdr *hdr, const uint8_t *buf,
+    struct cohort_wait *w)
 {
-	struct wire_ctl_error	e;
+	struct wire_ctl_event	ev;
 	struct wire_ctl_req	r;
 
 	switch (hdr->type) {
-	case WT_CTL_ERROR:
-		if (wire_decode_ctl_error(buf, hdr->len, &e) != WIRE_OK)
+	case WT_CTL_MSG:
+		return (read_msg(c, buf, hdr->len, w));
+	case WT_CTL_EVENT:
+		if (wire_decode_ctl_event(buf, hdr->len, &ev) != WIRE_OK)
 			return (cohort_fail(c, COHORT_ERR_PROTO, "malformed "
-			    "error frame from cohortd"));
-		cohort_fail(c, COHORT_ERR_REFUSED, "cohortd: %s", e.text);
-		if (w != NULL && (e.req_id == w->req_id || e.req_id == 0)) {
-			w->done = 1;
-			w->status = COHORT_ERR_REFUSED;
-		}
-		return (e.req_id == 0 ? COHORT_ERR_REFUSED : COHORT_OK);
+			    "event from cohortd"));
+		return (queue_event(c, &ev));
+	case WT_CTL_ERROR:
+		return (read_error(c, buf, hdr->len, w));
+	case WT_CTL_PUB_RESULT:
+		return (read_result(c, buf, hdr->len, w));
+	case WT_CTL_MEMBERS:
+		return (read_members(c, buf, hdr->len, w));
+	case WT_CTL_STATS:
+		return (read_stats(c, buf, hdr->len, w));
 	case WT_CTL_OK:
 		if (wire_decode_ctl_req(buf, hdr->len, hdr->type, &r) !=
 		    WIRE_OK)
@@ -399,50 +794,37 @@ cohort_answer(struct cohort *c, const struct wire_hdr *hdr,
 			w->status = COHORT_OK;
 		}
 		return (COHORT_OK);
-	case WT_CTL_MEMBERS:
-		return (cohort_read_members(c, buf, hdr->len, w));
-	case WT_CTL_STATS:
-		return (cohort_read_stats(c, buf, hdr->len, w));
 	}
 	return (cohort_fail(c, COHORT_ERR_PROTO, "unexpected %s frame from "
 	    "cohortd", wire_type_name(hdr->type)));
 }
 
-/* Parse every complete frame in the input buffer. */
+/* Handle every complete frame received, or until w is answered. */
 static int
 cohort_parse(struct cohort *c, struct cohort_wait *w)
 {
-	struct wire_hdr		 hdr;
-	struct wire_ctl_event	 ev;
-	enum wire_status	 st;
-	size_t			 off = 0;
-	int			 rv = COHORT_OK;
+	struct wire_hdr		hdr;
+	enum wire_status	st;
+	const uint8_t		*frame;
+	int			rv = COHORT_OK;
 
 	while (rv == COHORT_OK && (w == NULL || !w->done)) {
-		st = wire_check_header(c->in + off, c->in_len - off,
-		    WIRE_FRAME_CEILING, WIRE_LOCAL, &hdr);
-		if (st == WIRE_SHORT)
+		st = wire_check_header(c->in + c->in_off,
+		    c->in_len - c->in_off, WIRE_FRAME_CEILING, WIRE_LOCAL,
+		    &hdr);
+		if (st == WIRE_SHORT || (st == WIRE_OK &&
+		    c->in_len - c->in_off < hdr.len))
 			break;
 		if (st != WIRE_OK) {
-			rv = cohort_fail(c, COHORT_ERR_PROTO, "from cohortd: "
-			    "%s", wire_status_name(st));
-			break;
+			c->closed = 1;
+			return (cohort_fail(c, COHORT_ERR_PROTO, "from "
+			    "cohortd: %s", wire_status_name(st)));
 		}
-		if (c->in_len - off < hdr.len)
-			break;
-		if (hdr.type == WT_CTL_EVENT) {
-			if (wire_decode_ctl_event(c->in + off, hdr.len, &ev) !=
-			    WIRE_OK)
-				rv = cohort_fail(c, COHORT_ERR_PROTO, "malformed "
-				    "event from cohortd");
-			else
-				rv = cohort_queue_event(c, &ev);
-		} else
-			rv = cohort_answer(c, &hdr, c->in + off, w);
-		off += hdr.len;
+		frame = c->in + c->in_off;
+		/* Advance first: a callback below may parse further. */
+		c->in_off += hdr.len;
+		rv = read_frame(c, &hdr, frame, w);
 	}
-	memmove(c->in, c->in + off, c->in_len - off);
-	c->in_len -= off;
 	return (rv);
 }
 
@@ -473,10 +855,12 @@ cohort_wait_for(struct cohort *c, struct cohort_wait *w, int64_t deadline)
 			return (cohort_fail(c, COHORT_ERR_SYS, "poll: %s",
 			    strerror(errno)));
 		}
-		if ((rv = cohort_fill(c)) < 0)
+		if ((rv = in_fill(c)) < 0)
 			return (rv);
 	}
 }
+
+/* Connecting */
 
 static int
 cohort_handshake(struct cohort *c, int64_t deadline)
@@ -494,8 +878,10 @@ cohort_handshake(struct cohort *c, int64_t deadline)
 	h.pid = (uint32_t)getpid();
 	strlcpy(h.name, getprogname() ? getprogname() : "libcohort",
 	    sizeof(h.name));
-	if ((rv = cohort_write(c, buf, wire_encode_ctl_hello(buf,
-	    sizeof(buf), &h), deadline)) != COHORT_OK)
+	if ((rv = out_reserve(c, sizeof(buf))) != COHORT_OK)
+		return (rv);
+	c->out_len += wire_encode_ctl_hello(c->out, c->out_cap, &h);
+	if ((rv = out_drain(c, 0, deadline)) != COHORT_OK)
 		return (rv);
 	for (;;) {
 		if (wire_check_header(c->in, c->in_len, WIRE_FRAME_CEILING,
@@ -510,7 +896,7 @@ cohort_handshake(struct cohort *c, int64_t deadline)
 		if (rv == -1 && errno != EINTR)
 			return (cohort_fail(c, COHORT_ERR_SYS, "poll: %s",
 			    strerror(errno)));
-		if ((rv = cohort_fill(c)) < 0)
+		if ((rv = in_fill(c)) < 0)
 			return (rv);
 	}
 	if (hdr.type == WT_CTL_ERROR)
@@ -522,8 +908,8 @@ cohort_handshake(struct cohort *c, int64_t deadline)
 	strlcpy(c->node_id, wel.node_id, sizeof(c->node_id));
 	strlcpy(c->cluster, wel.cluster, sizeof(c->cluster));
 	c->incarnation = wel.incarnation;
-	memmove(c->in, c->in + hdr.len, c->in_len - hdr.len);
-	c->in_len -= hdr.len;
+	c->max_message = wel.max_message;
+	c->in_off = hdr.len;
 	return (COHORT_OK);
 }
 
@@ -533,12 +919,12 @@ cohort_open(struct cohort **cp, const char *path, int timeout_ms)
 	struct sockaddr_un	 sun;
 	struct cohort		*c;
 	int64_t			 deadline = deadline_of(timeout_ms);
-	int			 rv;
 
 	if ((*cp = c = calloc(1, sizeof(*c))) == NULL)
 		return (COHORT_ERR_NOMEM);
 	c->fd = -1;
 	c->evq_tail = &c->evq_head;
+	c->items_tail = &c->items_head;
 	if (path == NULL)
 		path = getenv("COHORT_SOCKET");
 	if (path == NULL || *path == '\0')
@@ -549,8 +935,7 @@ cohort_open(struct cohort **cp, const char *path, int timeout_ms)
 	    sizeof(sun.sun_path))
 		return (cohort_fail(c, COHORT_ERR_INVAL, "socket path too "
 		    "long: %s", path));
-	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c->fd == -1)
+	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return (cohort_fail(c, COHORT_ERR_SYS, "socket: %s",
 		    strerror(errno)));
 	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
@@ -559,46 +944,86 @@ cohort_open(struct cohort **cp, const char *path, int timeout_ms)
 		    errno == ENOENT || errno == ECONNREFUSED ?
 		    " (is cohortd running? set COHORT_SOCKET or -s)" :
 		    errno == EACCES ? " (join the socket's group)" : ""));
-	if (fcntl_nonblock(c->fd) == -1)
+	if (fd_nonblock(c->fd) == -1)
 		return (cohort_fail(c, COHORT_ERR_SYS, "fcntl: %s",
 		    strerror(errno)));
-	if ((rv = cohort_handshake(c, deadline)) != COHORT_OK)
-		return (rv);
-	return (COHORT_OK);
+	return (cohort_handshake(c, deadline));
 }
 
 void
 cohort_close(struct cohort *c)
 {
-	struct cohort_evq	*q;
+	struct evq	*q;
+	struct item	*it;
+	struct areq	*ar, *tmp;
 
 	if (c == NULL)
 		return;
-	if (c->fd != -1)
+	if (c->fd != -1) {
+		/* Whatever was published goes out before we hang up. */
+		if (!c->closed && c->out_len > 0)
+			(void)out_drain(c, 0, deadline_of(5000));
 		close(c->fd);
+	}
 	while ((q = c->evq_head) != NULL) {
 		c->evq_head = q->next;
 		free(q);
 	}
+	while ((it = item_pop(c)) != NULL) {
+		free(it->msg);
+		free(it);
+	}
+	HASH_ITER(hh, c->areqs, ar, tmp) {
+		HASH_DEL(c->areqs, ar);
+		free(ar);
+	}
 	free(c->in);
+	free(c->out);
 	free(c);
 }
 
-/* Send a request that carries only its id, and wait for its answer. */
-static int
-cohort_request(struct cohort *c, uint32_t type, struct cohort_wait *w,
-    int timeout_ms)
-{
-	struct wire_ctl_req	 r;
-	uint8_t			 buf[WIRE_HDR_LEN + 4];
-	int64_t			 deadline = deadline_of(timeout_ms);
-	int			 rv;
+/* Requests */
 
-	w->req_id = r.req_id = ++c->next_req;
-	if ((rv = cohort_write(c, buf, wire_encode_ctl_req(buf, sizeof(buf),
-	    type, &r), deadline)) != COHORT_OK)
+/* Blocking calls may not run inside callbacks: see the top of the file. */
+static int
+cohort_may_block(struct cohort *c)
+{
+	if (c->depth > 0)
+		return (cohort_fail(c, COHORT_ERR_INVAL, "blocking call from "
+		    "inside a callback: use cohort_publish(), cohort_reply() "
+		    "or cohort_request_async()"));
+	if (c->closed)
+		return (cohort_fail(c, COHORT_ERR_CLOSED, "cohortd closed the "
+		    "connection"));
+	return (COHORT_OK);
+}
+
+/* Send the frame already appended to the output, and wait for w. */
+static int
+cohort_call(struct cohort *c, struct cohort_wait *w, int64_t deadline)
+{
+	int	rv;
+
+	if ((rv = out_drain(c, 0, deadline)) != COHORT_OK)
 		return (rv);
 	return (cohort_wait_for(c, w, deadline));
+}
+
+/* A request that carries only its id: MEMBERS_REQ, STATS_REQ. */
+static int
+cohort_simple(struct cohort *c, uint32_t type, struct cohort_wait *w,
+    int timeout_ms)
+{
+	struct wire_ctl_req	r;
+	int			rv;
+
+	if ((rv = cohort_may_block(c)) != COHORT_OK ||
+	    (rv = out_reserve(c, WIRE_HDR_LEN + 4)) != COHORT_OK)
+		return (rv);
+	w->req_id = r.req_id = ++c->next_req;
+	c->out_len += wire_encode_ctl_req(c->out + c->out_len,
+	    c->out_cap - c->out_len, type, &r);
+	return (cohort_call(c, w, deadline_of(timeout_ms)));
 }
 
 int
@@ -608,18 +1033,17 @@ cohort_members(struct cohort *c, struct cohort_member **list, size_t *count,
 	struct cohort_wait	w;
 	int			rv;
 
-	*list = NULL;
-	*count = 0;
 	memset(&w, 0, sizeof(w));
 	w.type = WT_CTL_MEMBERS;
-	if ((rv = cohort_request(c, WT_CTL_MEMBERS_REQ, &w, timeout_ms)) !=
-	    COHORT_OK) {
+	rv = cohort_simple(c, WT_CTL_MEMBERS_REQ, &w, timeout_ms);
+	if (rv != COHORT_OK) {
 		free(w.members);
-		return (rv);
+		w.members = NULL;
+		w.n_members = 0;
 	}
 	*list = w.members;
 	*count = w.n_members;
-	return (COHORT_OK);
+	return (rv);
 }
 
 void
@@ -635,18 +1059,17 @@ cohort_stats(struct cohort *c, struct cohort_stat **list, size_t *count,
 	struct cohort_wait	w;
 	int			rv;
 
-	*list = NULL;
-	*count = 0;
 	memset(&w, 0, sizeof(w));
 	w.type = WT_CTL_STATS;
-	if ((rv = cohort_request(c, WT_CTL_STATS_REQ, &w, timeout_ms)) !=
-	    COHORT_OK) {
+	rv = cohort_simple(c, WT_CTL_STATS_REQ, &w, timeout_ms);
+	if (rv != COHORT_OK) {
 		free(w.stats);
-		return (rv);
+		w.stats = NULL;
+		w.n_stats = 0;
 	}
 	*list = w.stats;
 	*count = w.n_stats;
-	return (COHORT_OK);
+	return (rv);
 }
 
 void
@@ -658,85 +1081,439 @@ cohort_stats_free(struct cohort_stat *list)
 int
 cohort_watch(struct cohort *c, int on, int timeout_ms)
 {
-	struct wire_ctl_watch	 m;
-	struct cohort_wait	 w;
-	uint8_t			 buf[WIRE_HDR_LEN + 8];
-	int64_t			 deadline = deadline_of(timeout_ms);
-	int			 rv;
+	struct wire_ctl_watch	m;
+	struct cohort_wait	w;
+	int			rv;
 
-	memset(&w, 0, sizeof(w));
-	w.req_id = m.req_id = ++c->next_req;
-	w.type = WT_CTL_OK;
-	m.on = on ? 1 : 0;
-	if ((rv = cohort_write(c, buf, wire_encode_ctl_watch(buf, sizeof(buf),
-	    &m), deadline)) != COHORT_OK)
+	if ((rv = cohort_may_block(c)) != COHORT_OK ||
+	    (rv = out_reserve(c, WIRE_HDR_LEN + 8)) != COHORT_OK)
 		return (rv);
-	return (cohort_wait_for(c, &w, deadline));
+	memset(&w, 0, sizeof(w));
+	w.type = WT_CTL_OK;
+	w.req_id = m.req_id = ++c->next_req;
+	m.on = on ? 1 : 0;
+	c->out_len += wire_encode_ctl_watch(c->out + c->out_len,
+	    c->out_cap - c->out_len, &m);
+	return (cohort_call(c, &w, deadline_of(timeout_ms)));
 }
 
 static int
-cohort_pop_event(struct cohort *c, struct cohort_event *ev)
+cohort_sub_common(struct cohort *c, uint32_t type, const char *pattern,
+    int timeout_ms)
 {
-	struct cohort_evq	*q = c->evq_head;
+	struct wire_ctl_sub	m;
+	struct cohort_wait	w;
+	size_t			n;
+	int			rv;
 
-	if (q == NULL)
-		return (0);
-	*ev = q->ev;
-	if ((c->evq_head = q->next) == NULL)
-		c->evq_tail = &c->evq_head;
-	c->evq_len--;
-	free(q);
-	return (1);
+	if ((rv = cohort_may_block(c)) != COHORT_OK)
+		return (rv);
+	if (pattern == NULL || strlen(pattern) > WIRE_SUBJECT_MAX)
+		return (cohort_fail(c, COHORT_ERR_INVAL, "subscription "
+		    "pattern missing or longer than %d bytes",
+		    WIRE_SUBJECT_MAX));
+	if ((rv = out_reserve(c, WIRE_HDR_LEN + 8 + WIRE_SUBJECT_MAX)) !=
+	    COHORT_OK)
+		return (rv);
+	memset(&w, 0, sizeof(w));
+	w.type = WT_CTL_OK;
+	w.req_id = m.req_id = ++c->next_req;
+	strlcpy(m.pattern, pattern, sizeof(m.pattern));
+	n = wire_encode_ctl_sub(c->out + c->out_len, c->out_cap - c->out_len,
+	    type, &m);
+	c->out_len += n;
+	return (cohort_call(c, &w, deadline_of(timeout_ms)));
 }
 
 int
-cohort_dispatch(struct cohort *c)
+cohort_subscribe(struct cohort *c, const char *pattern, int timeout_ms)
 {
-	struct cohort_event	ev;
-	int			rv, n = 0;
+	return (cohort_sub_common(c, WT_CTL_SUB, pattern, timeout_ms));
+}
 
-	/* Drain the socket, then parse what came in. */
-	while ((rv = cohort_fill(c)) > 0)
-		;
-	if (rv < 0 && !(rv == COHORT_ERR_CLOSED && c->in_len > 0))
+int
+cohort_unsubscribe(struct cohort *c, const char *pattern, int timeout_ms)
+{
+	return (cohort_sub_common(c, WT_CTL_UNSUB, pattern, timeout_ms));
+}
+
+/*
+ * Append one CTL_PUB to the output buffer; returns its request id in
+ * *req_id.  The body is copied once, into the buffer the kernel reads.
+ */
+static int
+pub_append(struct cohort *c, uint8_t mode, uint32_t flags,
+    const char *const *targets, size_t ntargets, const char *subject,
+    const void *data, size_t len, uint32_t timeout_ms, uint32_t *req_id)
+{
+	struct wire_ctl_pub	m;
+	size_t			i, need, hlen;
+	int			rv;
+
+	if (subject == NULL || strlen(subject) > WIRE_SUBJECT_MAX)
+		return (cohort_fail(c, COHORT_ERR_INVAL, "subject missing or "
+		    "longer than %d bytes", WIRE_SUBJECT_MAX));
+	if (ntargets > WIRE_TARGETS_MAX)
+		return (cohort_fail(c, COHORT_ERR_INVAL, "more than %d target "
+		    "nodes", WIRE_TARGETS_MAX));
+	if (len > 0 && data == NULL)
+		return (cohort_fail(c, COHORT_ERR_INVAL, "no data"));
+	if (c->max_message > 0 && len > c->max_message)
+		return (cohort_fail(c, COHORT_ERR_TOO_BIG, "message of %zu "
+		    "bytes is larger than limits.max_message_size (%zu)", len,
+		    c->max_message));
+	need = WIRE_HDR_LEN + 32 + WIRE_SUBJECT_MAX + len;
+	for (i = 0; i < ntargets; i++) {
+		if (targets[i] == NULL || strlen(targets[i]) > WIRE_ID_MAX)
+			return (cohort_fail(c, COHORT_ERR_INVAL, "node id "
+			    "missing or longer than %d bytes", WIRE_ID_MAX));
+		need += 2 + strlen(targets[i]);
+	}
+	if ((rv = out_reserve(c, need)) != COHORT_OK)
 		return (rv);
-	if ((rv = cohort_parse(c, NULL)) != COHORT_OK)
+	memset(&m, 0, sizeof(m));
+	m.req_id = *req_id = ++c->next_req;
+	m.flags = flags;
+	m.mode = mode;
+	m.timeout_ms = timeout_ms;
+	m.ntargets = (uint16_t)ntargets;
+	strlcpy(m.subject, subject, sizeof(m.subject));
+	hlen = wire_encode_ctl_pub_head(c->out + c->out_len,
+	    c->out_cap - c->out_len, &m, targets, len);
+	if (hlen == 0)
+		return (cohort_fail(c, COHORT_ERR_INVAL, "message does not "
+		    "fit in a frame"));
+	if (len > 0)
+		memcpy(c->out + c->out_len + hlen, data, len);
+	c->out_len += hlen + len;
+	return (COHORT_OK);
+}
+
+/* A publish that waits for CTL_PUB_RESULT. */
+static int
+pub_call(struct cohort *c, uint8_t mode, uint32_t flags,
+    const char *const *targets, size_t ntargets, const char *subject,
+    const void *data, size_t len, struct cohort_unreached **unreached,
+    size_t *n_unreached, int timeout_ms)
+{
+	struct cohort_wait	w;
+	int			rv;
+
+	if (unreached != NULL) {
+		*unreached = NULL;
+		*n_unreached = 0;
+	}
+	if ((rv = cohort_may_block(c)) != COHORT_OK)
 		return (rv);
-	while (c->event_cb != NULL && cohort_pop_event(c, &ev)) {
-		c->event_cb(c, &ev, c->event_arg);
+	memset(&w, 0, sizeof(w));
+	w.type = WT_CTL_PUB_RESULT;
+	if ((rv = pub_append(c, mode, flags | PUB_ACK, targets, ntargets,
+	    subject, data, len, 0, &w.req_id)) != COHORT_OK)
+		return (rv);
+	rv = cohort_call(c, &w, deadline_of(timeout_ms));
+	if (unreached != NULL && w.n_unreached > 0) {
+		*unreached = w.unreached;
+		*n_unreached = w.n_unreached;
+	} else
+		free(w.unreached);
+	return (rv);
+}
+
+int
+cohort_send(struct cohort *c, const char *node, const char *subject,
+    const void *data, size_t len, int timeout_ms)
+{
+	return (pub_call(c, PUB_UNICAST, 0, &node, 1, subject, data, len,
+	    NULL, NULL, timeout_ms));
+}
+
+int
+cohort_multicast(struct cohort *c, const char *const *nodes, size_t n,
+    const char *subject, const void *data, size_t len,
+    struct cohort_unreached **unreached, size_t *n_unreached, int timeout_ms)
+{
+	if (n == 0)
+		return (cohort_fail(c, COHORT_ERR_INVAL, "multicast to no "
+		    "node"));
+	return (pub_call(c, PUB_MULTICAST, 0, nodes, n, subject, data, len,
+	    unreached, n_unreached, timeout_ms));
+}
+
+int
+cohort_broadcast(struct cohort *c, int flags, const char *subject,
+    const void *data, size_t len, struct cohort_unreached **unreached,
+    size_t *n_unreached, int timeout_ms)
+{
+	return (pub_call(c, PUB_BROADCAST, (flags & COHORT_SELF) ? PUB_SELF :
+	    0, NULL, 0, subject, data, len, unreached, n_unreached,
+	    timeout_ms));
+}
+
+int
+cohort_publish(struct cohort *c, const char *node, const char *subject,
+    const void *data, size_t len)
+{
+	uint32_t	req_id;
+	int		rv;
+
+	if (c->closed)
+		return (cohort_fail(c, COHORT_ERR_CLOSED, "cohortd closed the "
+		    "connection"));
+	/* Backpressure: wait while the daemon is not taking our output. */
+	if (c->out_len > OUT_MAX && (rv = out_drain(c, OUT_MAX / 2, -1)) !=
+	    COHORT_OK)
+		return (rv);
+	if ((rv = pub_append(c, PUB_UNICAST, 0, &node, 1, subject, data, len,
+	    0, &req_id)) != COHORT_OK)
+		return (rv);
+	if (c->out_len >= OUT_BATCH)
+		return (out_write(c));
+	return (COHORT_OK);
+}
+
+int
+cohort_request(struct cohort *c, const char *node, const char *subject,
+    const void *data, size_t len, struct cohort_msg **reply, int timeout_ms)
+{
+	struct cohort_wait	w;
+	int			rv;
+
+	*reply = NULL;
+	if ((rv = cohort_may_block(c)) != COHORT_OK)
+		return (rv);
+	if (timeout_ms <= 0)
+		return (cohort_fail(c, COHORT_ERR_INVAL, "a request needs a "
+		    "timeout"));
+	memset(&w, 0, sizeof(w));
+	w.type = WT_CTL_MSG;
+	if ((rv = pub_append(c, PUB_UNICAST, PUB_REQUEST, &node, 1, subject,
+	    data, len, (uint32_t)timeout_ms, &w.req_id)) != COHORT_OK)
+		return (rv);
+	/* The daemon times the request; allow it a moment to say so. */
+	rv = cohort_call(c, &w, deadline_of(timeout_ms + 1000));
+	*reply = w.reply;
+	return (rv);
+}
+
+int
+cohort_request_async(struct cohort *c, const char *node, const char *subject,
+    const void *data, size_t len, int timeout_ms, cohort_reply_cb cb,
+    void *arg)
+{
+	struct areq	*ar;
+	int		 rv;
+
+	if (cb == NULL || timeout_ms <= 0)
+		return (cohort_fail(c, COHORT_ERR_INVAL, "an asynchronous "
+		    "request needs a callback and a timeout"));
+	if ((ar = calloc(1, sizeof(*ar))) == NULL)
+		return (cohort_fail(c, COHORT_ERR_NOMEM, "out of memory"));
+	if ((rv = pub_append(c, PUB_UNICAST, PUB_REQUEST, &node, 1, subject,
+	    data, len, (uint32_t)timeout_ms, &ar->req_id)) != COHORT_OK) {
+		free(ar);
+		return (rv);
+	}
+	ar->cb = cb;
+	ar->arg = arg;
+	HASH_ADD(hh, c->areqs, req_id, sizeof(ar->req_id), ar);
+	if (c->out_len >= OUT_BATCH)
+		return (out_write(c));
+	return (COHORT_OK);
+}
+
+int
+cohort_reply(struct cohort *c, const struct cohort_msg *req, const void *data,
+    size_t len)
+{
+	struct wire_ctl_reply	m;
+	size_t			hlen;
+	int			rv;
+
+	if (req == NULL || !req->is_request)
+		return (cohort_fail(c, COHORT_ERR_INVAL, "not a request"));
+	if (c->max_message > 0 && len > c->max_message)
+		return (cohort_fail(c, COHORT_ERR_TOO_BIG, "reply of %zu bytes "
+		    "is larger than limits.max_message_size (%zu)", len,
+		    c->max_message));
+	if ((rv = out_reserve(c, WIRE_HDR_LEN + 8 + len)) != COHORT_OK)
+		return (rv);
+	memset(&m, 0, sizeof(m));
+	m.token = req->token;
+	hlen = wire_encode_ctl_reply_head(c->out + c->out_len,
+	    c->out_cap - c->out_len, &m, len);
+	if (len > 0)
+		memcpy(c->out + c->out_len + hlen, data, len);
+	c->out_len += hlen + len;
+	/* Replies are latency-bound: write now, whatever is buffered. */
+	return (out_write(c));
+}
+
+/* Delivery */
+
+/* Run the callbacks for queued items; MSG items stay without msg_cb. */
+static int
+deliver_items(struct cohort *c)
+{
+	struct item	**pp = &c->items_head, *it;
+	int		  n = 0;
+
+	while ((it = *pp) != NULL) {
+		if (it->kind == ITEM_MSG && c->msg_cb == NULL) {
+			pp = &it->next;
+			continue;
+		}
+		if ((*pp = it->next) == NULL)
+			c->items_tail = pp;
+		c->depth++;
+		switch (it->kind) {
+		case ITEM_MSG:
+			c->msg_cb(c, it->msg, c->msg_arg);
+			break;
+		case ITEM_REPLY:
+			if (it->msg == NULL)
+				cohort_fail(c, it->status, "%s", it->text);
+			it->cb(c, it->status, it->msg, it->arg);
+			break;
+		case ITEM_ERROR:
+			if (c->error_cb != NULL)
+				c->error_cb(c, it->status, it->text,
+				    c->error_arg);
+			else {
+				c->async_errors++;
+				cohort_fail(c, it->status, "%s", it->text);
+			}
+			break;
+		}
+		c->depth--;
+		free(it->msg);
+		free(it);
+		n++;
+	}
+	return (n);
+}
+
+static int
+deliver_events(struct cohort *c)
+{
+	struct evq	*q;
+	int		 n = 0;
+
+	while (c->event_cb != NULL && (q = c->evq_head) != NULL) {
+		if ((c->evq_head = q->next) == NULL)
+			c->evq_tail = &c->evq_head;
+		c->depth++;
+		c->event_cb(c, &q->ev, c->event_arg);
+		c->depth--;
+		free(q);
 		n++;
 	}
 	return (n);
 }
 
 int
-cohort_next_event(struct cohort *c, struct cohort_event *ev, int timeout_ms)
+cohort_dispatch(struct cohort *c)
+{
+	int	rv, n;
+
+	if (c->depth > 0)
+		return (cohort_fail(c, COHORT_ERR_INVAL, "cohort_dispatch "
+		    "from inside a callback"));
+	if ((rv = out_write(c)) != COHORT_OK)
+		return (rv);
+	n = deliver_items(c) + deliver_events(c);
+	while ((rv = in_fill(c)) > 0)
+		if ((rv = cohort_parse(c, NULL)) != COHORT_OK)
+			return (rv);
+	if (rv < 0 && c->in_len == c->in_off)
+		return (rv);
+	if ((rv = cohort_parse(c, NULL)) != COHORT_OK)
+		return (rv);
+	return (n + deliver_items(c) + deliver_events(c));
+}
+
+/* Wait for input once; 0 on timeout. */
+static int
+cohort_wait_input(struct cohort *c, int64_t deadline)
 {
 	struct pollfd	pfd;
-	int64_t		deadline = deadline_of(timeout_ms);
 	int		rv;
 
+	if ((rv = out_write(c)) != COHORT_OK)
+		return (rv);
+	pfd.fd = c->fd;
+	pfd.events = POLLIN | (c->out_len > 0 ? POLLOUT : 0);
+	rv = poll(&pfd, 1, remaining(deadline));
+	if (rv == -1 && errno != EINTR)
+		return (cohort_fail(c, COHORT_ERR_SYS, "poll: %s",
+		    strerror(errno)));
+	if (rv <= 0)
+		return (0);
+	if ((rv = in_fill(c)) < 0 && c->in_len == c->in_off)
+		return (rv);
+	if ((rv = cohort_parse(c, NULL)) != COHORT_OK)
+		return (rv);
+	return (1);
+}
+
+int
+cohort_next_event(struct cohort *c, struct cohort_event *ev, int timeout_ms)
+{
+	struct evq	*q;
+	int64_t		 deadline = deadline_of(timeout_ms);
+	int		 rv;
+
+	if ((rv = cohort_may_block(c)) != COHORT_OK)
+		return (rv);
 	for (;;) {
-		if (cohort_pop_event(c, ev))
+		(void)deliver_items(c);
+		if ((q = c->evq_head) != NULL) {
+			if ((c->evq_head = q->next) == NULL)
+				c->evq_tail = &c->evq_head;
+			*ev = q->ev;
+			free(q);
 			return (COHORT_OK);
+		}
 		if (c->closed)
 			return (cohort_fail(c, COHORT_ERR_CLOSED, "cohortd "
 			    "closed the connection"));
-		pfd.fd = c->fd;
-		pfd.events = POLLIN;
-		rv = poll(&pfd, 1, remaining(deadline));
-		if (rv == 0)
+		if ((rv = cohort_wait_input(c, deadline)) < 0)
+			return (rv);
+		if (rv == 0 && remaining(deadline) == 0)
 			return (cohort_fail(c, COHORT_ERR_TIMEOUT, "no event "
 			    "in time"));
-		if (rv == -1) {
-			if (errno == EINTR)
-				continue;
-			return (cohort_fail(c, COHORT_ERR_SYS, "poll: %s",
-			    strerror(errno)));
+	}
+}
+
+int
+cohort_next_msg(struct cohort *c, struct cohort_msg **m, int timeout_ms)
+{
+	struct item	*it;
+	int64_t		 deadline = deadline_of(timeout_ms);
+	int		 rv;
+
+	*m = NULL;
+	if ((rv = cohort_may_block(c)) != COHORT_OK)
+		return (rv);
+	if (c->msg_cb != NULL)
+		return (cohort_fail(c, COHORT_ERR_INVAL, "messages go to the "
+		    "message callback; cohort_next_msg() has none to give"));
+	for (;;) {
+		(void)deliver_items(c);
+		(void)deliver_events(c);
+		if ((it = c->items_head) != NULL) {
+			/* Only MSG items are left after deliver_items. */
+			(void)item_pop(c);
+			*m = it->msg;
+			free(it);
+			return (COHORT_OK);
 		}
-		if ((rv = cohort_fill(c)) < 0 && c->in_len == 0)
+		if (c->closed)
+			return (cohort_fail(c, COHORT_ERR_CLOSED, "cohortd "
+			    "closed the connection"));
+		if ((rv = cohort_wait_input(c, deadline)) < 0)
 			return (rv);
-		if ((rv = cohort_parse(c, NULL)) != COHORT_OK)
-			return (rv);
+		if (rv == 0 && remaining(deadline) == 0)
+			return (cohort_fail(c, COHORT_ERR_TIMEOUT, "no message "
+			    "in time"));
 	}
 }

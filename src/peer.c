@@ -768,6 +768,7 @@ peer_dispatch(struct pconn *c, const struct wire_hdr *hdr, const uint8_t *buf)
 		struct wire_echo	echo;
 		struct wire_bye		bye;
 		struct wire_refuse	refuse;
+		struct wire_data	data;
 	} m;
 	enum wire_status	st = WIRE_BAD_TYPE;
 
@@ -796,6 +797,14 @@ peer_dispatch(struct pconn *c, const struct wire_hdr *hdr, const uint8_t *buf)
 			break;
 		if ((st = wire_decode_echo(buf, hdr->len, &m.echo)) == WIRE_OK)
 			peer_handle_echo(c->peer, &m.echo);
+		break;
+	case WT_DATA:
+		if (c->state != CONN_ESTABLISHED)
+			break;
+		if ((st = wire_decode_data(buf, hdr->len, &m.data)) ==
+		    WIRE_OK && relay_data_in(c->sc, c->peer->node.id,
+		    &m.data) == -1)
+			st = WIRE_BAD_BODY;
 		break;
 	case WT_BYE:
 		if (c->state != CONN_ESTABLISHED)
@@ -1294,4 +1303,63 @@ peer_stats(struct cohortd *sc, struct wire_writer *w)
 		wire_stats_add(w, "reconnects", p->reconnects);
 		wire_stats_add(w, "state_changes", p->state_changes);
 	}
+}
+
+int
+peer_state_reason(struct cohortd *sc, const char *node)
+{
+	struct peer	*p;
+
+	if ((p = peer_find(sc, node)) == NULL)
+		return (REASON_NODE_UNKNOWN);
+	if (p->state != MEMBER_UP || p->conn == NULL)
+		return (REASON_NODE_DOWN);
+	return (0);
+}
+
+static void
+peer_write2(struct peer *p, const uint8_t *head, size_t hlen,
+    const uint8_t *body, size_t blen)
+{
+	struct evbuffer	*out = bufferevent_get_output(p->conn->bev);
+
+	if (evbuffer_add(out, head, hlen) == -1 ||
+	    (blen > 0 && evbuffer_add(out, body, blen) == -1)) {
+		peer_log(log_warnx, p, "out of memory queueing %zu bytes",
+		    hlen + blen);
+		return;
+	}
+	p->frames_out++;
+	p->bytes_out += hlen + blen;
+}
+
+int
+peer_send(struct cohortd *sc, const char *node, const uint8_t *head,
+    size_t hlen, const uint8_t *body, size_t blen)
+{
+	int	rv;
+
+	if ((rv = peer_state_reason(sc, node)) != 0)
+		return (rv);
+	peer_write2(peer_find(sc, node), head, hlen, body, blen);
+	return (0);
+}
+
+size_t
+peer_broadcast(struct cohortd *sc, const uint8_t *head, size_t hlen,
+    const uint8_t *body, size_t blen,
+    void (*unreached)(const char *, uint32_t, void *), void *arg)
+{
+	struct peer	*p;
+	size_t		 n = 0;
+
+	TAILQ_FOREACH(p, &sc->peers, entry) {
+		if (p->state != MEMBER_UP || p->conn == NULL) {
+			unreached(p->node.id, REASON_NODE_DOWN, arg);
+			continue;
+		}
+		peer_write2(p, head, hlen, body, blen);
+		n++;
+	}
+	return (n);
 }

@@ -39,6 +39,23 @@
 #define WIRE_MEMBERS_MAX	1024	/* nodes in one CTL_MEMBERS frame */
 #define WIRE_STATS_SECTIONS_MAX	(WIRE_MEMBERS_MAX + 16)
 #define WIRE_STATS_KV_MAX	256	/* counters in one section */
+#define WIRE_SUBJECT_MAX	255
+#define WIRE_TARGETS_MAX	WIRE_MEMBERS_MAX
+
+/* DATA and CTL_MSG flags. */
+#define DATA_REQUEST		0x01	/* answer with one REPLY */
+#define DATA_REPLY		0x02	/* answers the request "corr" */
+#define DATA_NO_RESPONDER	0x04	/* with REPLY: nobody serves it */
+#define DATA_FLAGS_ALL		0x07
+
+/* CTL_PUB addressing and flags. */
+#define PUB_UNICAST		1
+#define PUB_MULTICAST		2
+#define PUB_BROADCAST		3
+#define PUB_ACK			0x01	/* always answer with PUB_RESULT */
+#define PUB_SELF		0x02	/* broadcast: the local node too */
+#define PUB_REQUEST		0x04	/* unicast request: wait for a reply */
+#define PUB_FLAGS_ALL		0x07
 
 /*
  * Largest frame accepted on either socket before the configured limit is
@@ -63,6 +80,7 @@
 	X(BYE,		2,	WIRE_PEER)					\
 	X(REFUSE,	3,	WIRE_PEER)					\
 	X(HELLO_ACK,	4,	WIRE_PEER)					\
+	X(DATA,		5,	WIRE_PEER)					\
 	X(CTL_HELLO,	256,	WIRE_LOCAL)					\
 	X(CTL_WELCOME,	257,	WIRE_LOCAL)					\
 	X(CTL_ERROR,	258,	WIRE_LOCAL)					\
@@ -72,7 +90,13 @@
 	X(CTL_WATCH,	262,	WIRE_LOCAL)					\
 	X(CTL_EVENT,	263,	WIRE_LOCAL)					\
 	X(CTL_STATS_REQ, 264,	WIRE_LOCAL)					\
-	X(CTL_STATS,	265,	WIRE_LOCAL)
+	X(CTL_STATS,	265,	WIRE_LOCAL)					\
+	X(CTL_SUB,	266,	WIRE_LOCAL)					\
+	X(CTL_UNSUB,	267,	WIRE_LOCAL)					\
+	X(CTL_PUB,	268,	WIRE_LOCAL)					\
+	X(CTL_PUB_RESULT, 269,	WIRE_LOCAL)					\
+	X(CTL_MSG,	270,	WIRE_LOCAL)					\
+	X(CTL_REPLY,	271,	WIRE_LOCAL)
 
 enum wire_channel {
 	WIRE_PEER = 1,
@@ -121,7 +145,14 @@ enum member_state {
 	X(LIMIT,	9,	"limit reached")				\
 	X(BAD_REQUEST,	10,	"bad request")					\
 	X(NOT_READY,	11,	"hello required first")			\
-	X(ADDRESS,	12,	"peer address does not match its config")
+	X(ADDRESS,	12,	"peer address does not match its config")	\
+	X(NODE_UNKNOWN,	13,	"no such node in the config")			\
+	X(NODE_DOWN,	14,	"node is not up")				\
+	X(TOO_BIG,	15,	"message larger than limits.max_message_size")	\
+	X(BAD_SUBJECT,	16,	"invalid subject")				\
+	X(NO_RESPONDER,	17,	"no responder for the subject")			\
+	X(TIMEOUT,	18,	"request timed out")				\
+	X(NOT_SUBSCRIBED, 19,	"not subscribed to that pattern")
 
 enum wire_reason {
 #define X(n, v, s)	REASON_##n = v,

@@ -1,16 +1,642 @@
 /*
- * relay.c: where peers and local clients meet.  peer.c reports what
- * happened to the mesh; this file decides which clients hear of it.
+ * relay.c: where peers and local clients meet.
+ *
+ * peer.c hands in what arrived from other nodes (DATA frames) and what
+ * happened to the mesh; control.c hands in what local clients asked for
+ * (publish, request, reply).  This file decides who gets what: it owns
+ * the subscription trie, the requests in flight from local clients
+ * (pending, by correlation id) and the requests being served by local
+ * clients (tokens).
+ *
+ * Nothing is dropped silently: an unreachable target is answered with
+ * CTL_PUB_RESULT, a request without a responder with NO_RESPONDER, a
+ * request without a reply in time with TIMEOUT, and every such event and
+ * every late reply is counted.
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include <uthash.h>
+
 #include "cohortd.h"
+#include "subject.h"
+
+/* How long a served request's token outlives the requester's timeout. */
+#define TOKEN_GRACE_MS		1000
+
+/* A request from a local client, waiting for its reply. */
+struct pending {
+	UT_hash_handle	 hh;		/* sc->pending, by corr */
+	struct cohortd	*sc;
+	uint64_t	 corr;
+	struct client	*cl;
+	uint32_t	 req_id;
+	uint32_t	 timeout_ms;
+	char		 node[WIRE_ID_MAX + 1];		/* asked */
+	char		 subject[WIRE_SUBJECT_MAX + 1];
+	struct event	*timer;
+};
+
+/* A request being served by a local client. */
+struct rtoken {
+	UT_hash_handle	 hh;		/* sc->tokens, by token */
+	struct cohortd	*sc;
+	uint64_t	 token;
+	uint64_t	 corr;		/* the origin's correlation id */
+	char		 origin[WIRE_ID_MAX + 1];
+	char		 subject[WIRE_SUBJECT_MAX + 1];
+	struct client	*responder;
+	struct event	*timer;
+};
+
+static int
+is_self(struct cohortd *sc, const char *node)
+{
+	return (strcmp(node, sc->conf.node_id) == 0);
+}
+
+int
+relay_init(struct cohortd *sc)
+{
+	if ((sc->subs = subtree_new()) == NULL)
+		return (-1);
+	return (0);
+}
+
+static void
+pending_free(struct pending *pd)
+{
+	control_client_requests(pd->cl, -1);
+	HASH_DEL(pd->sc->pending, pd);
+	event_free(pd->timer);
+	free(pd);
+}
+
+static void
+token_free(struct rtoken *tk)
+{
+	HASH_DEL(tk->sc->tokens, tk);
+	event_free(tk->timer);
+	free(tk);
+}
+
+void
+relay_free(struct cohortd *sc)
+{
+	struct pending	*pd, *ptmp;
+	struct rtoken	*tk, *ttmp;
+
+	/* Clients are gone already: no per-client bookkeeping here. */
+	HASH_ITER(hh, sc->pending, pd, ptmp) {
+		HASH_DEL(sc->pending, pd);
+		event_free(pd->timer);
+		free(pd);
+	}
+	HASH_ITER(hh, sc->tokens, tk, ttmp)
+		token_free(tk);
+	subtree_free(sc->subs);
+	sc->subs = NULL;
+	free(sc->match_buf);
+	sc->match_buf = NULL;
+}
+
+/* Matching */
+
+struct collect {
+	struct cohortd	*sc;
+	uint64_t	 gen;
+	size_t		 n;
+	int		 oom;
+};
+
+/* Gather each matching client once, however many patterns match. */
+static void
+collect_cb(void *owner, void *arg)
+{
+	struct collect	*co = arg;
+	struct cohortd	*sc = co->sc;
+	struct client	**v;
+	size_t		  cap;
+
+	if (control_client_mark(owner, co->gen))
+		return;
+	if (co->n == sc->match_cap) {
+		cap = sc->match_cap ? sc->match_cap * 2 : 16;
+		if ((v = reallocarray(sc->match_buf, cap, sizeof(*v))) ==
+		    NULL) {
+			co->oom = 1;
+			return;
+		}
+		sc->match_buf = v;
+		sc->match_cap = cap;
+	}
+	sc->match_buf[co->n++] = owner;
+}
+
+/* The clients subscribed to subject, in sc->match_buf; returns how many. */
+static size_t
+relay_match(struct cohortd *sc, const char *subject)
+{
+	struct collect	co = { sc, ++sc->match_gen, 0, 0 };
+
+	subtree_match(sc->subs, subject, collect_cb, &co);
+	if (co.oom)
+		log_warnx("out of memory matching %s: delivered to %zu "
+		    "subscribers only", subject, co.n);
+	return (co.n);
+}
+
+/* One copy to every local subscriber; returns how many got it. */
+static size_t
+relay_deliver_local(struct cohortd *sc, const char *origin,
+    const char *subject, const uint8_t *body, size_t len)
+{
+	struct wire_ctl_msg	 m;
+	uint8_t			 head[WIRE_HDR_LEN + 20 + 2 * 2 +
+				    WIRE_ID_MAX + WIRE_SUBJECT_MAX];
+	size_t			 hlen, i, n, got = 0;
+
+	if ((n = relay_match(sc, subject)) == 0) {
+		sc->stats.msgs_unsubscribed++;
+		return (0);
+	}
+	memset(&m, 0, sizeof(m));
+	strlcpy(m.origin, origin, sizeof(m.origin));
+	strlcpy(m.subject, subject, sizeof(m.subject));
+	if ((hlen = wire_encode_ctl_msg_head(head, sizeof(head), &m,
+	    len)) == 0)
+		return (0);
+	for (i = 0; i < n; i++)
+		if (control_deliver(sc->match_buf[i], head, hlen, body,
+		    len) == 0)
+			got++;
+	sc->stats.msgs_delivered += got;
+	return (got);
+}
+
+/* Requests and replies */
+
+static void
+relay_answer(struct cohortd *sc, struct pending *pd, uint32_t flags,
+    const char *origin, const uint8_t *body, size_t len)
+{
+	struct wire_ctl_msg	 m;
+	uint8_t			 head[WIRE_HDR_LEN + 20 + 2 * 2 +
+				    WIRE_ID_MAX + WIRE_SUBJECT_MAX];
+	size_t			 hlen;
+
+	if (flags & DATA_NO_RESPONDER) {
+		sc->stats.no_responder++;
+		control_error(pd->cl, pd->req_id, REASON_NO_RESPONDER,
+		    "no responder for %s on %s", pd->subject, origin);
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	m.req_id = pd->req_id;
+	m.flags = DATA_REPLY;
+	strlcpy(m.origin, origin, sizeof(m.origin));
+	strlcpy(m.subject, pd->subject, sizeof(m.subject));
+	if ((hlen = wire_encode_ctl_msg_head(head, sizeof(head), &m,
+	    len)) != 0 && control_deliver(pd->cl, head, hlen, body, len) == 0)
+		sc->stats.replies++;
+}
+
+/* A reply (or NO_RESPONDER) for one of our pending requests. */
+static void
+relay_reply_in(struct cohortd *sc, const char *origin, uint64_t corr,
+    uint32_t flags, const uint8_t *body, size_t len)
+{
+	struct pending	*pd;
+
+	HASH_FIND(hh, sc->pending, &corr, sizeof(corr), pd);
+	if (pd == NULL) {
+		/* Timed out already, or its client left: counted, dropped. */
+		sc->stats.late_replies++;
+		log_debug("late reply %llu from %s dropped",
+		    (unsigned long long)corr, origin);
+		return;
+	}
+	relay_answer(sc, pd, flags, origin, body, len);
+	pending_free(pd);
+}
+
+/* Send a reply, or NO_RESPONDER, back to where the request came from. */
+static void
+relay_reply_out(struct cohortd *sc, const char *origin, uint64_t corr,
+    uint32_t flags, const char *subject, const uint8_t *body, size_t len)
+{
+	struct wire_data	d;
+	uint8_t			head[WIRE_HDR_LEN + 16 + 2 * 2 +
+				    WIRE_ID_MAX + WIRE_SUBJECT_MAX];
+	size_t			hlen;
+
+	if (is_self(sc, origin)) {
+		relay_reply_in(sc, origin, corr, flags, body, len);
+		return;
+	}
+	memset(&d, 0, sizeof(d));
+	d.flags = DATA_REPLY | flags;
+	d.corr = corr;
+	strlcpy(d.origin, sc->conf.node_id, sizeof(d.origin));
+	strlcpy(d.subject, subject, sizeof(d.subject));
+	if ((hlen = wire_encode_data_head(head, sizeof(head), &d, len)) == 0 ||
+	    peer_send(sc, origin, head, hlen, body, len) != 0) {
+		sc->stats.replies_undeliverable++;
+		log_debug("reply to %s for request %llu undeliverable: the "
+		    "node is not up", origin, (unsigned long long)corr);
+	}
+}
+
+static void
+token_expire_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct rtoken	*tk = arg;
+
+	(void)fd;
+	(void)ev;
+	/* The requester has given up by now; a reply would be late. */
+	token_free(tk);
+}
+
+/* A request for a local responder: pick one, or say nobody serves it. */
+static void
+relay_request_in(struct cohortd *sc, const char *origin, uint64_t corr,
+    uint32_t timeout_ms, const char *subject, const uint8_t *body,
+    size_t len)
+{
+	struct wire_ctl_msg	 m;
+	struct rtoken		*tk;
+	struct timeval		 tv;
+	uint8_t			 head[WIRE_HDR_LEN + 20 + 2 * 2 +
+				    WIRE_ID_MAX + WIRE_SUBJECT_MAX];
+	size_t			 n, hlen;
+	uint64_t		 ms;
+
+	sc->stats.requests_served++;
+	if ((n = relay_match(sc, subject)) == 0 ||
+	    (tk = calloc(1, sizeof(*tk))) == NULL) {
+		relay_reply_out(sc, origin, corr, DATA_NO_RESPONDER, subject,
+		    NULL, 0);
+		return;
+	}
+	tk->sc = sc;
+	tk->token = ++sc->next_token;
+	tk->corr = corr;
+	strlcpy(tk->origin, origin, sizeof(tk->origin));
+	strlcpy(tk->subject, subject, sizeof(tk->subject));
+	/* Several responders: take turns, so that load spreads. */
+	tk->responder = sc->match_buf[sc->rr++ % n];
+	if ((tk->timer = evtimer_new(sc->base, token_expire_cb, tk)) == NULL) {
+		free(tk);
+		relay_reply_out(sc, origin, corr, DATA_NO_RESPONDER, subject,
+		    NULL, 0);
+		return;
+	}
+	HASH_ADD(hh, sc->tokens, token, sizeof(tk->token), tk);
+	ms = (uint64_t)timeout_ms + TOKEN_GRACE_MS;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(tk->timer, &tv);
+
+	memset(&m, 0, sizeof(m));
+	m.flags = DATA_REQUEST;
+	m.token = tk->token;
+	strlcpy(m.origin, origin, sizeof(m.origin));
+	strlcpy(m.subject, subject, sizeof(m.subject));
+	if ((hlen = wire_encode_ctl_msg_head(head, sizeof(head), &m,
+	    len)) == 0 || control_deliver(tk->responder, head, hlen, body,
+	    len) != 0) {
+		token_free(tk);
+		relay_reply_out(sc, origin, corr, DATA_NO_RESPONDER, subject,
+		    NULL, 0);
+	}
+}
+
+/* CTL_REPLY from a local responder. */
+void
+relay_reply(struct cohortd *sc, struct client *cl, uint64_t token,
+    const uint8_t *body, size_t len)
+{
+	struct rtoken	*tk;
+
+	HASH_FIND(hh, sc->tokens, &token, sizeof(token), tk);
+	if (tk == NULL || tk->responder != cl) {
+		sc->stats.late_replies++;
+		log_debug("reply for unknown or expired request token %llu "
+		    "dropped", (unsigned long long)token);
+		return;
+	}
+	relay_reply_out(sc, tk->origin, tk->corr, 0, tk->subject, body, len);
+	token_free(tk);
+}
+
+static void
+pending_timeout_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct pending	*pd = arg;
+	struct cohortd	*sc = pd->sc;
+
+	(void)fd;
+	(void)ev;
+	sc->stats.request_timeouts++;
+	control_error(pd->cl, pd->req_id, REASON_TIMEOUT, "no reply from %s "
+	    "for %s within %u ms", pd->node, pd->subject, pd->timeout_ms);
+	pending_free(pd);
+}
+
+static void
+relay_request(struct cohortd *sc, struct client *cl,
+    const struct wire_ctl_pub *m, const char *node)
+{
+	struct wire_data	 d;
+	struct pending		*pd;
+	struct timeval		 tv;
+	uint8_t			 head[WIRE_HDR_LEN + 16 + 2 * 2 +
+				    WIRE_ID_MAX + WIRE_SUBJECT_MAX];
+	size_t			 hlen;
+	int			 rv;
+
+	sc->stats.requests++;
+	if (control_client_requests(cl, 0) >=
+	    sc->conf.lim.requests_per_client) {
+		sc->stats.requests_refused++;
+		control_error(cl, m->req_id, REASON_LIMIT, "%u requests in "
+		    "flight already (limits.requests_per_client)",
+		    sc->conf.lim.requests_per_client);
+		return;
+	}
+	if (!is_self(sc, node) && (rv = peer_state_reason(sc, node)) != 0) {
+		sc->stats.unreachable++;
+		control_error(cl, m->req_id, rv, "%s: %s", node,
+		    wire_reason_name((uint32_t)rv));
+		return;
+	}
+	if ((pd = calloc(1, sizeof(*pd))) == NULL ||
+	    (pd->timer = evtimer_new(sc->base, pending_timeout_cb, pd)) ==
+	    NULL) {
+		free(pd);
+		control_error(cl, m->req_id, REASON_LIMIT, "out of memory");
+		return;
+	}
+	control_client_requests(cl, 1);
+	pd->sc = sc;
+	pd->corr = ++sc->next_corr;
+	pd->cl = cl;
+	pd->req_id = m->req_id;
+	pd->timeout_ms = m->timeout_ms;
+	strlcpy(pd->node, node, sizeof(pd->node));
+	strlcpy(pd->subject, m->subject, sizeof(pd->subject));
+	HASH_ADD(hh, sc->pending, corr, sizeof(pd->corr), pd);
+	tv.tv_sec = (time_t)(m->timeout_ms / 1000);
+	tv.tv_usec = (suseconds_t)(m->timeout_ms % 1000) * 1000;
+	evtimer_add(pd->timer, &tv);
+
+	if (is_self(sc, node)) {
+		relay_request_in(sc, node, pd->corr, m->timeout_ms,
+		    m->subject, m->body, m->body_len);
+		return;
+	}
+	memset(&d, 0, sizeof(d));
+	d.flags = DATA_REQUEST;
+	d.timeout_ms = m->timeout_ms;
+	d.corr = pd->corr;
+	strlcpy(d.origin, sc->conf.node_id, sizeof(d.origin));
+	strlcpy(d.subject, m->subject, sizeof(d.subject));
+	if ((hlen = wire_encode_data_head(head, sizeof(head), &d,
+	    m->body_len)) == 0 || (rv = peer_send(sc, node, head, hlen,
+	    m->body, m->body_len)) != 0) {
+		sc->stats.unreachable++;
+		control_error(cl, m->req_id, REASON_NODE_DOWN, "%s: %s", node,
+		    wire_reason_name(REASON_NODE_DOWN));
+		pending_free(pd);
+	}
+}
+
+/* Publishing */
+
+struct unreached_ctx {
+	struct wire_unreached	*v;
+	size_t			 n, cap;
+};
+
+static void
+unreached_add(struct unreached_ctx *u, const char *node, uint32_t reason)
+{
+	if (u->n == u->cap)
+		return;		/* cap is the node count: cannot happen */
+	strlcpy(u->v[u->n].node, node, sizeof(u->v[u->n].node));
+	u->v[u->n].reason = reason;
+	u->n++;
+}
+
+static void
+unreached_cb(const char *node, uint32_t reason, void *arg)
+{
+	unreached_add(arg, node, reason);
+}
+
+static void
+relay_result(struct client *cl, uint32_t req_id,
+    uint32_t delivered, const struct unreached_ctx *u)
+{
+	struct wire_writer	 w;
+	uint8_t			*buf;
+	size_t			 cap, i, len;
+
+	cap = WIRE_HDR_LEN + 12 + u->n * (2 + WIRE_ID_MAX + 4);
+	if ((buf = malloc(cap)) == NULL) {
+		control_error(cl, req_id, REASON_LIMIT, "out of memory");
+		return;
+	}
+	wire_result_start(&w, buf, cap, req_id, delivered);
+	for (i = 0; i < u->n; i++)
+		wire_result_add(&w, &u->v[i]);
+	if ((len = wire_result_finish(&w)) != 0)
+		(void)control_deliver(cl, buf, len, NULL, 0);
+	free(buf);
+}
+
+/* Send to one node: 1 if it went, else noted in u. */
+static int
+relay_send_one(struct cohortd *sc, const char *node, const uint8_t *head,
+    size_t hlen, const struct wire_ctl_pub *m, struct unreached_ctx *u)
+{
+	int	rv;
+
+	if (is_self(sc, node)) {
+		relay_deliver_local(sc, node, m->subject, m->body,
+		    m->body_len);
+		return (1);
+	}
+	if ((rv = peer_send(sc, node, head, hlen, m->body, m->body_len)) ==
+	    0) {
+		sc->stats.msgs_sent++;
+		return (1);
+	}
+	sc->stats.unreachable++;
+	unreached_add(u, node, (uint32_t)rv);
+	return (0);
+}
+
+/* Multicast targets, each once even if listed twice. */
+static uint32_t
+relay_multicast(struct cohortd *sc, const struct wire_ctl_pub *m,
+    const uint8_t *head, size_t hlen, struct unreached_ctx *u)
+{
+	char		 id[WIRE_ID_MAX + 1], prev[WIRE_ID_MAX + 1];
+	size_t		 pos = 0, start = 0, pos2;
+	uint32_t	 sent = 0;
+	int		 dup;
+
+	while (wire_targets_next(m, &pos, id)) {
+		dup = 0;
+		for (pos2 = 0; !dup && pos2 < start &&
+		    wire_targets_next(m, &pos2, prev);)
+			dup = strcmp(prev, id) == 0;
+		if (!dup)
+			sent += (uint32_t)relay_send_one(sc, id, head, hlen,
+			    m, u);
+		start = pos;
+	}
+	return (sent);
+}
+
+/* CTL_PUB from a local client. */
+void
+relay_publish(struct cohortd *sc, struct client *cl,
+    const struct wire_ctl_pub *m)
+{
+	struct wire_data	d;
+	struct unreached_ctx	u;
+	enum subject_error	se;
+	uint8_t			head[WIRE_HDR_LEN + 16 + 2 * 2 +
+				    WIRE_ID_MAX + WIRE_SUBJECT_MAX];
+	char			node[WIRE_ID_MAX + 1];
+	size_t			hlen, pos = 0;
+	uint32_t		sent = 0;
+
+	sc->stats.msgs_published++;
+	if ((se = subject_check(m->subject, 0)) != SUBJECT_OK) {
+		sc->stats.bad_subjects++;
+		control_error(cl, m->req_id, REASON_BAD_SUBJECT, "\"%s\": %s",
+		    m->subject, subject_strerror(se));
+		return;
+	}
+	if (m->body_len > sc->conf.lim.max_message_size) {
+		sc->stats.too_big++;
+		control_error(cl, m->req_id, REASON_TOO_BIG, "message of %zu "
+		    "bytes is larger than limits.max_message_size (%u)",
+		    m->body_len, sc->conf.lim.max_message_size);
+		return;
+	}
+	if (m->flags & PUB_REQUEST) {
+		if (wire_targets_next(m, &pos, node))
+			relay_request(sc, cl, m, node);
+		return;
+	}
+	memset(&d, 0, sizeof(d));
+	strlcpy(d.origin, sc->conf.node_id, sizeof(d.origin));
+	strlcpy(d.subject, m->subject, sizeof(d.subject));
+	if ((hlen = wire_encode_data_head(head, sizeof(head), &d,
+	    m->body_len)) == 0) {
+		control_error(cl, m->req_id, REASON_TOO_BIG, "frame too large");
+		return;
+	}
+	u.v = sc->unreached;
+	u.cap = sc->conf.n_nodes;
+	u.n = 0;
+	switch (m->mode) {
+	case PUB_UNICAST:
+	case PUB_MULTICAST:
+		sent = relay_multicast(sc, m, head, hlen, &u);
+		break;
+	case PUB_BROADCAST:
+		sent = (uint32_t)peer_broadcast(sc, head, hlen, m->body,
+		    m->body_len, unreached_cb, &u);
+		sc->stats.msgs_sent += sent;
+		if (m->flags & PUB_SELF) {
+			relay_deliver_local(sc, sc->conf.node_id, m->subject,
+			    m->body, m->body_len);
+			sent++;
+		}
+		break;
+	}
+	/*
+	 * Never silent: a target that could not be reached is reported even
+	 * when no acknowledgement was asked for.  A broadcast reaches "every
+	 * up node", so its down nodes are listed only when asked.
+	 */
+	if ((m->flags & PUB_ACK) || (u.n > 0 && m->mode != PUB_BROADCAST))
+		relay_result(cl, m->req_id, sent, &u);
+}
+
+/* DATA from a peer; -1 if it is malformed (the stream is then closed). */
+int
+relay_data_in(struct cohortd *sc, const char *from, const struct wire_data *d)
+{
+	if (subject_check(d->subject, 0) != SUBJECT_OK ||
+	    d->body_len > sc->conf.lim.max_message_size)
+		return (-1);
+	sc->stats.msgs_received++;
+	if (d->flags & DATA_REPLY)
+		relay_reply_in(sc, from, d->corr, d->flags, d->body,
+		    d->body_len);
+	else if (d->flags & DATA_REQUEST)
+		relay_request_in(sc, from, d->corr, d->timeout_ms, d->subject,
+		    d->body, d->body_len);
+	else
+		relay_deliver_local(sc, from, d->subject, d->body,
+		    d->body_len);
+	return (0);
+}
+
+/* Subscriptions: control.c keeps each client's list, this the trie. */
+int
+relay_subscribe(struct cohortd *sc, struct client *cl, const char *pattern)
+{
+	return (subtree_add(sc->subs, pattern, cl));
+}
+
+int
+relay_unsubscribe(struct cohortd *sc, struct client *cl, const char *pattern)
+{
+	return (subtree_remove(sc->subs, pattern, cl));
+}
+
+size_t
+relay_subscriptions(struct cohortd *sc)
+{
+	return (subtree_count(sc->subs));
+}
+
+/*
+ * A client is going away: its requests in flight are forgotten (replies
+ * will count as late), and requests it was serving get NO_RESPONDER now
+ * rather than a timeout later.
+ */
+void
+relay_client_gone(struct cohortd *sc, struct client *cl)
+{
+	struct pending	*pd, *ptmp;
+	struct rtoken	*tk, *ttmp;
+
+	HASH_ITER(hh, sc->pending, pd, ptmp)
+		if (pd->cl == cl)
+			pending_free(pd);
+	HASH_ITER(hh, sc->tokens, tk, ttmp)
+		if (tk->responder == cl) {
+			relay_reply_out(sc, tk->origin, tk->corr,
+			    DATA_NO_RESPONDER, tk->subject, NULL, 0);
+			token_free(tk);
+		}
+}
 
 void
 relay_member_changed(struct cohortd *sc, const char *node,
     enum member_state state, enum member_state prev, uint64_t incarnation)
 {
-	struct wire_ctl_event	ev;
+	struct wire_ctl_event	 ev;
+	struct pending		*pd, *ptmp;
 
 	if (sc->stopping)
 		return;
@@ -21,4 +647,16 @@ relay_member_changed(struct cohortd *sc, const char *node,
 	ev.incarnation = incarnation;
 	ev.time_ms = wall_ms();
 	control_broadcast_event(sc, &ev);
+
+	if (state == MEMBER_UP)
+		return;
+	/* Requests to a node that went away fail now, not at their timeout. */
+	HASH_ITER(hh, sc->pending, pd, ptmp)
+		if (strcmp(pd->node, node) == 0) {
+			sc->stats.unreachable++;
+			control_error(pd->cl, pd->req_id, REASON_NODE_DOWN,
+			    "%s went %s before replying", node,
+			    member_state_name(state));
+			pending_free(pd);
+		}
 }

@@ -514,6 +514,7 @@ wire_encode_ctl_welcome(uint8_t *buf, size_t cap,
 
 	wr_init(&w, buf, cap, WT_CTL_WELCOME);
 	wr_u16(&w, m->version);
+	wr_u32(&w, m->max_message);
 	wr_u64(&w, m->incarnation);
 	wr_str(&w, m->cluster, WIRE_ID_MAX);
 	wr_str(&w, m->node_id, WIRE_ID_MAX);
@@ -528,6 +529,7 @@ wire_decode_ctl_welcome(const uint8_t *buf, size_t len,
 
 	rd_init(&r, buf, len);
 	m->version = rd_u16(&r);
+	m->max_message = rd_u32(&r);
 	m->incarnation = rd_u64(&r);
 	rd_str(&r, m->cluster, WIRE_ID_MAX);
 	rd_str(&r, m->node_id, WIRE_ID_MAX);
@@ -838,6 +840,324 @@ wire_stats_next(struct wire_reader *r, char *key, uint64_t *value)
 
 enum wire_status
 wire_stats_end(struct wire_reader *r)
+{
+	return (rd_end(r));
+}
+
+/*
+ * Frames with a body: the body is whatever follows the fields, up to the
+ * frame length.  A head is finished with the total length it announces.
+ */
+static size_t
+wr_finish_head(struct wire_writer *w, size_t body_len)
+{
+	uint32_t	type;
+
+	if (w->full || body_len > UINT32_MAX - w->len)
+		return (0);
+	type = (uint32_t)w->p[8] << 24 | (uint32_t)w->p[9] << 16 |
+	    (uint32_t)w->p[10] << 8 | w->p[11];
+	wire_put_header(w->p, type, (uint32_t)(w->len + body_len));
+	return (w->len);
+}
+
+/* A whole frame: the head, then a copy of the body. */
+static size_t
+wr_whole(uint8_t *buf, size_t cap, size_t head, const uint8_t *body,
+    size_t body_len)
+{
+	if (head == 0 || cap - head < body_len)
+		return (0);
+	if (body_len > 0)
+		memcpy(buf + head, body, body_len);
+	return (head + body_len);
+}
+
+static void
+rd_body(struct wire_reader *r, const uint8_t **body, size_t *len)
+{
+	if (r->bad) {
+		*body = NULL;
+		*len = 0;
+		return;
+	}
+	*body = r->p + r->off;
+	*len = r->len - r->off;
+	r->off = r->len;
+}
+
+/* DATA */
+
+size_t
+wire_encode_data_head(uint8_t *buf, size_t cap, const struct wire_data *m,
+    size_t body_len)
+{
+	struct wire_writer	w;
+
+	wr_init(&w, buf, cap, WT_DATA);
+	wr_u32(&w, m->flags);
+	wr_u32(&w, m->timeout_ms);
+	wr_u64(&w, m->corr);
+	wr_str(&w, m->origin, WIRE_ID_MAX);
+	wr_str(&w, m->subject, WIRE_SUBJECT_MAX);
+	return (wr_finish_head(&w, body_len));
+}
+
+size_t
+wire_encode_data(uint8_t *buf, size_t cap, const struct wire_data *m)
+{
+	return (wr_whole(buf, cap, wire_encode_data_head(buf, cap, m,
+	    m->body_len), m->body, m->body_len));
+}
+
+enum wire_status
+wire_decode_data(const uint8_t *buf, size_t len, struct wire_data *m)
+{
+	struct wire_reader	r;
+
+	rd_init(&r, buf, len);
+	m->flags = rd_u32(&r);
+	m->timeout_ms = rd_u32(&r);
+	m->corr = rd_u64(&r);
+	rd_str(&r, m->origin, WIRE_ID_MAX);
+	rd_str(&r, m->subject, WIRE_SUBJECT_MAX);
+	rd_body(&r, &m->body, &m->body_len);
+	if (r.bad || (m->flags & ~DATA_FLAGS_ALL) != 0 ||
+	    m->origin[0] == '\0' || m->subject[0] == '\0')
+		return (WIRE_BAD_BODY);
+	return (WIRE_OK);
+}
+
+/* CTL_SUB, CTL_UNSUB */
+
+size_t
+wire_encode_ctl_sub(uint8_t *buf, size_t cap, uint32_t type,
+    const struct wire_ctl_sub *m)
+{
+	struct wire_writer	w;
+
+	if (type != WT_CTL_SUB && type != WT_CTL_UNSUB)
+		return (0);
+	wr_init(&w, buf, cap, type);
+	wr_u32(&w, m->req_id);
+	wr_str(&w, m->pattern, WIRE_SUBJECT_MAX);
+	return (wr_finish(&w));
+}
+
+enum wire_status
+wire_decode_ctl_sub(const uint8_t *buf, size_t len, struct wire_ctl_sub *m)
+{
+	struct wire_reader	r;
+
+	rd_init(&r, buf, len);
+	m->req_id = rd_u32(&r);
+	rd_str(&r, m->pattern, WIRE_SUBJECT_MAX);
+	return (rd_end(&r));
+}
+
+/* CTL_PUB */
+
+size_t
+wire_encode_ctl_pub_head(uint8_t *buf, size_t cap,
+    const struct wire_ctl_pub *m, const char *const *targets, size_t body_len)
+{
+	struct wire_writer	w;
+	uint16_t		i;
+
+	wr_init(&w, buf, cap, WT_CTL_PUB);
+	wr_u32(&w, m->req_id);
+	wr_u32(&w, m->flags);
+	wr_u8(&w, m->mode);
+	wr_u32(&w, m->timeout_ms);
+	wr_u16(&w, m->ntargets);
+	for (i = 0; i < m->ntargets; i++)
+		wr_str(&w, targets[i], WIRE_ID_MAX);
+	wr_str(&w, m->subject, WIRE_SUBJECT_MAX);
+	return (wr_finish_head(&w, body_len));
+}
+
+size_t
+wire_encode_ctl_pub(uint8_t *buf, size_t cap, const struct wire_ctl_pub *m,
+    const char *const *targets)
+{
+	return (wr_whole(buf, cap, wire_encode_ctl_pub_head(buf, cap, m,
+	    targets, m->body_len), m->body, m->body_len));
+}
+
+enum wire_status
+wire_decode_ctl_pub(const uint8_t *buf, size_t len, struct wire_ctl_pub *m)
+{
+	struct wire_reader	r;
+	char			id[WIRE_ID_MAX + 1];
+	size_t			start;
+	uint16_t		i;
+
+	rd_init(&r, buf, len);
+	m->req_id = rd_u32(&r);
+	m->flags = rd_u32(&r);
+	m->mode = rd_u8(&r);
+	m->timeout_ms = rd_u32(&r);
+	m->ntargets = rd_u16(&r);
+	start = r.off;
+	for (i = 0; i < m->ntargets && !r.bad; i++)
+		rd_str(&r, id, WIRE_ID_MAX);
+	m->targets = r.p + start;
+	m->targets_len = r.bad ? 0 : r.off - start;
+	rd_str(&r, m->subject, WIRE_SUBJECT_MAX);
+	rd_body(&r, &m->body, &m->body_len);
+	if (r.bad || (m->flags & ~PUB_FLAGS_ALL) != 0 ||
+	    m->mode < PUB_UNICAST || m->mode > PUB_BROADCAST ||
+	    m->ntargets > WIRE_TARGETS_MAX ||
+	    (m->mode == PUB_UNICAST && m->ntargets != 1) ||
+	    (m->mode == PUB_BROADCAST && m->ntargets != 0) ||
+	    ((m->flags & PUB_REQUEST) && m->mode != PUB_UNICAST))
+		return (WIRE_BAD_BODY);
+	return (WIRE_OK);
+}
+
+int
+wire_targets_next(const struct wire_ctl_pub *m, size_t *pos, char *id)
+{
+	struct wire_reader	r;
+
+	if (*pos >= m->targets_len)
+		return (0);
+	r.p = m->targets;
+	r.len = m->targets_len;
+	r.off = *pos;
+	r.bad = 0;
+	rd_str(&r, id, WIRE_ID_MAX);
+	if (r.bad)
+		return (0);
+	*pos = r.off;
+	return (1);
+}
+
+/* CTL_MSG */
+
+size_t
+wire_encode_ctl_msg_head(uint8_t *buf, size_t cap,
+    const struct wire_ctl_msg *m, size_t body_len)
+{
+	struct wire_writer	w;
+
+	wr_init(&w, buf, cap, WT_CTL_MSG);
+	wr_u32(&w, m->req_id);
+	wr_u32(&w, m->flags);
+	wr_u64(&w, m->token);
+	wr_str(&w, m->origin, WIRE_ID_MAX);
+	wr_str(&w, m->subject, WIRE_SUBJECT_MAX);
+	return (wr_finish_head(&w, body_len));
+}
+
+size_t
+wire_encode_ctl_msg(uint8_t *buf, size_t cap, const struct wire_ctl_msg *m)
+{
+	return (wr_whole(buf, cap, wire_encode_ctl_msg_head(buf, cap, m,
+	    m->body_len), m->body, m->body_len));
+}
+
+enum wire_status
+wire_decode_ctl_msg(const uint8_t *buf, size_t len, struct wire_ctl_msg *m)
+{
+	struct wire_reader	r;
+
+	rd_init(&r, buf, len);
+	m->req_id = rd_u32(&r);
+	m->flags = rd_u32(&r);
+	m->token = rd_u64(&r);
+	rd_str(&r, m->origin, WIRE_ID_MAX);
+	rd_str(&r, m->subject, WIRE_SUBJECT_MAX);
+	rd_body(&r, &m->body, &m->body_len);
+	if (r.bad || (m->flags & ~DATA_FLAGS_ALL) != 0)
+		return (WIRE_BAD_BODY);
+	return (WIRE_OK);
+}
+
+/* CTL_REPLY */
+
+size_t
+wire_encode_ctl_reply_head(uint8_t *buf, size_t cap,
+    const struct wire_ctl_reply *m, size_t body_len)
+{
+	struct wire_writer	w;
+
+	wr_init(&w, buf, cap, WT_CTL_REPLY);
+	wr_u64(&w, m->token);
+	return (wr_finish_head(&w, body_len));
+}
+
+size_t
+wire_encode_ctl_reply(uint8_t *buf, size_t cap, const struct wire_ctl_reply *m)
+{
+	return (wr_whole(buf, cap, wire_encode_ctl_reply_head(buf, cap, m,
+	    m->body_len), m->body, m->body_len));
+}
+
+enum wire_status
+wire_decode_ctl_reply(const uint8_t *buf, size_t len, struct wire_ctl_reply *m)
+{
+	struct wire_reader	r;
+
+	rd_init(&r, buf, len);
+	m->token = rd_u64(&r);
+	rd_body(&r, &m->body, &m->body_len);
+	return (r.bad ? WIRE_BAD_BODY : WIRE_OK);
+}
+
+/* CTL_PUB_RESULT */
+
+void
+wire_result_start(struct wire_writer *w, uint8_t *buf, size_t cap,
+    uint32_t req_id, uint32_t delivered)
+{
+	wr_init(w, buf, cap, WT_CTL_PUB_RESULT);
+	wr_u32(w, req_id);
+	wr_u32(w, delivered);
+	wr_u32(w, 0);		/* unreached, patched by finish */
+}
+
+void
+wire_result_add(struct wire_writer *w, const struct wire_unreached *u)
+{
+	wr_str(w, u->node, WIRE_ID_MAX);
+	wr_u32(w, u->reason);
+	w->count++;
+}
+
+size_t
+wire_result_finish(struct wire_writer *w)
+{
+	if (w->count > WIRE_TARGETS_MAX)
+		return (0);
+	wr_patch_u32(w, WIRE_HDR_LEN + 8, w->count);
+	return (wr_finish(w));
+}
+
+enum wire_status
+wire_result_begin(const uint8_t *buf, size_t len, struct wire_reader *r,
+    uint32_t *req_id, uint32_t *delivered, uint32_t *nunreached)
+{
+	rd_init(r, buf, len);
+	*req_id = rd_u32(r);
+	*delivered = rd_u32(r);
+	*nunreached = rd_u32(r);
+	if (r->bad || *nunreached > WIRE_TARGETS_MAX ||
+	    (size_t)*nunreached * 6 > r->len - r->off)
+		return (WIRE_BAD_BODY);
+	return (WIRE_OK);
+}
+
+enum wire_status
+wire_result_next(struct wire_reader *r, struct wire_unreached *u)
+{
+	rd_str(r, u->node, WIRE_ID_MAX);
+	u->reason = rd_u32(r);
+	return (r->bad ? WIRE_BAD_BODY : WIRE_OK);
+}
+
+enum wire_status
+wire_result_end(struct wire_reader *r)
 {
 	return (rd_end(r));
 }

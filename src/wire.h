@@ -84,6 +84,7 @@ struct wire_ctl_hello {
 
 struct wire_ctl_welcome {
 	uint16_t	 version;
+	uint32_t	 max_message;	/* limits.max_message_size */
 	uint64_t	 incarnation;
 	char		 cluster[WIRE_ID_MAX + 1];
 	char		 node_id[WIRE_ID_MAX + 1];
@@ -121,6 +122,54 @@ struct wire_ctl_event {
 	uint64_t	 incarnation;
 	uint64_t	 time_ms;	/* wall clock, ms since the epoch */
 	char		 node[WIRE_ID_MAX + 1];
+};
+
+/*
+ * Frames that carry a body decode into views: body and subject point into
+ * the frame they were decoded from and live as long as it does.
+ */
+struct wire_data {			/* peer DATA */
+	uint32_t	 flags;		/* DATA_* */
+	uint32_t	 timeout_ms;	/* requests: how long the origin waits */
+	uint64_t	 corr;		/* request/reply correlation, or 0 */
+	char		 origin[WIRE_ID_MAX + 1];
+	char		 subject[WIRE_SUBJECT_MAX + 1];
+	const uint8_t	*body;
+	size_t		 body_len;
+};
+
+struct wire_ctl_sub {			/* CTL_SUB, CTL_UNSUB */
+	uint32_t	 req_id;
+	char		 pattern[WIRE_SUBJECT_MAX + 1];
+};
+
+struct wire_ctl_pub {
+	uint32_t	 req_id;
+	uint32_t	 flags;		/* PUB_ACK, PUB_SELF, PUB_REQUEST */
+	uint8_t		 mode;		/* PUB_UNICAST ... */
+	uint32_t	 timeout_ms;	/* requests */
+	uint16_t	 ntargets;
+	const uint8_t	*targets;	/* ntargets strings: wire_targets_next */
+	size_t		 targets_len;
+	char		 subject[WIRE_SUBJECT_MAX + 1];
+	const uint8_t	*body;
+	size_t		 body_len;
+};
+
+struct wire_ctl_msg {			/* a delivery to a client */
+	uint32_t	 req_id;	/* replies: the request's id */
+	uint32_t	 flags;		/* DATA_* */
+	uint64_t	 token;		/* requests: pass back in CTL_REPLY */
+	char		 origin[WIRE_ID_MAX + 1];
+	char		 subject[WIRE_SUBJECT_MAX + 1];
+	const uint8_t	*body;
+	size_t		 body_len;
+};
+
+struct wire_ctl_reply {
+	uint64_t	 token;
+	const uint8_t	*body;
+	size_t		 body_len;
 };
 
 /* A checked reader over a borrowed buffer. */
@@ -239,5 +288,66 @@ enum wire_status wire_stats_next_section(struct wire_reader *, char *,
 		    char *, uint32_t *);
 enum wire_status wire_stats_next(struct wire_reader *, char *, uint64_t *);
 enum wire_status wire_stats_end(struct wire_reader *);
+
+/*
+ * Frames with a body.  encode_*_head writes the header and the fields of
+ * a frame whose body of body_len bytes the caller sends right after it
+ * (so a body is never copied just to frame it); it returns the head's
+ * length, or 0 if it does not fit or the total exceeds 32 bits.
+ * encode_* writes the whole frame, body included.
+ */
+size_t		 wire_encode_data_head(uint8_t *, size_t,
+		    const struct wire_data *, size_t);
+size_t		 wire_encode_data(uint8_t *, size_t, const struct wire_data *);
+enum wire_status wire_decode_data(const uint8_t *, size_t, struct wire_data *);
+
+size_t		 wire_encode_ctl_sub(uint8_t *, size_t, uint32_t,
+		    const struct wire_ctl_sub *);
+enum wire_status wire_decode_ctl_sub(const uint8_t *, size_t,
+		    struct wire_ctl_sub *);
+
+/* CTL_PUB: targets come from an array of ids. */
+size_t		 wire_encode_ctl_pub_head(uint8_t *, size_t,
+		    const struct wire_ctl_pub *, const char *const *, size_t);
+size_t		 wire_encode_ctl_pub(uint8_t *, size_t,
+		    const struct wire_ctl_pub *, const char *const *);
+enum wire_status wire_decode_ctl_pub(const uint8_t *, size_t,
+		    struct wire_ctl_pub *);
+/* Iterate the targets of a decoded CTL_PUB: 1 while there is one. */
+int		 wire_targets_next(const struct wire_ctl_pub *, size_t *,
+		    char *);
+
+size_t		 wire_encode_ctl_msg_head(uint8_t *, size_t,
+		    const struct wire_ctl_msg *, size_t);
+size_t		 wire_encode_ctl_msg(uint8_t *, size_t,
+		    const struct wire_ctl_msg *);
+enum wire_status wire_decode_ctl_msg(const uint8_t *, size_t,
+		    struct wire_ctl_msg *);
+
+size_t		 wire_encode_ctl_reply_head(uint8_t *, size_t,
+		    const struct wire_ctl_reply *, size_t);
+size_t		 wire_encode_ctl_reply(uint8_t *, size_t,
+		    const struct wire_ctl_reply *);
+enum wire_status wire_decode_ctl_reply(const uint8_t *, size_t,
+		    struct wire_ctl_reply *);
+
+/*
+ * CTL_PUB_RESULT: request id, how many nodes it went to, then the nodes
+ * it could not reach, each with a reason.
+ */
+struct wire_unreached {
+	char		 node[WIRE_ID_MAX + 1];
+	uint32_t	 reason;	/* REASON_NODE_UNKNOWN, _NODE_DOWN */
+};
+void		 wire_result_start(struct wire_writer *, uint8_t *, size_t,
+		    uint32_t, uint32_t);
+void		 wire_result_add(struct wire_writer *,
+		    const struct wire_unreached *);
+size_t		 wire_result_finish(struct wire_writer *);
+enum wire_status wire_result_begin(const uint8_t *, size_t,
+		    struct wire_reader *, uint32_t *, uint32_t *, uint32_t *);
+enum wire_status wire_result_next(struct wire_reader *,
+		    struct wire_unreached *);
+enum wire_status wire_result_end(struct wire_reader *);
 
 #endif /* COHORT_WIRE_H */
