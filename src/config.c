@@ -164,6 +164,8 @@ conf_get_str(struct conf_ctx *cx, const config_setting_t *s,
 static int
 conf_valid_id(const char *s)
 {
+	if (*s == '\0')
+		return (0);
 	for (; *s != '\0'; s++)
 		if (!isalnum((unsigned char)*s) && *s != '.' && *s != '_' &&
 		    *s != '-')

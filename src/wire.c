@@ -1009,6 +1009,7 @@ wire_decode_ctl_pub(const uint8_t *buf, size_t len, struct wire_ctl_pub *m)
 	    m->mode < PUB_UNICAST || m->mode > PUB_BROADCAST ||
 	    m->ntargets > WIRE_TARGETS_MAX ||
 	    (m->mode == PUB_UNICAST && m->ntargets != 1) ||
+	    (m->mode == PUB_MULTICAST && m->ntargets == 0) ||
 	    (m->mode == PUB_BROADCAST && m->ntargets != 0) ||
 	    ((m->flags & PUB_REQUEST) && m->mode != PUB_UNICAST))
 		return (WIRE_BAD_BODY);
