@@ -94,6 +94,13 @@ cohortd_reload(struct cohortd *sc)
 		log_warnx("reload: changes to cluster, node_id, nodes or "
 		    "socket take effect at the next restart; they were not "
 		    "applied");
+	/* Read limits are set per stream when it opens: not live. */
+	if (nc.lim.max_message_size != sc->conf.lim.max_message_size) {
+		log_warnx("reload: limits.max_message_size takes effect at "
+		    "the next restart; keeping %u",
+		    sc->conf.lim.max_message_size);
+		nc.lim.max_message_size = sc->conf.lim.max_message_size;
+	}
 	sc->conf.lim = nc.lim;
 	sc->conf.log_debug = nc.log_debug;
 	log_setverbose(sc->debug || sc->conf.log_debug);

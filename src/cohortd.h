@@ -157,7 +157,7 @@ void		 relay_member_changed(struct cohortd *, const char *,
 		    enum member_state, enum member_state, uint64_t);
 void		 relay_publish(struct cohortd *, struct client *,
 		    const struct wire_ctl_pub *);
-void		 relay_reply(struct cohortd *, struct client *, uint64_t,
+int		 relay_reply(struct cohortd *, struct client *, uint64_t,
 		    const uint8_t *, size_t);
 int		 relay_data_in(struct cohortd *, const char *,
 		    const struct wire_data *);

@@ -43,7 +43,7 @@ static const struct conf_num {
 	{ "limits", "hello_timeout_ms", L(hello_timeout_ms), 5000, 100,
 	    600000 },
 	{ "limits", "max_message_size", L(max_message_size), 1048576, 1024,
-	    64 * 1024 * 1024 - 65536 },
+	    64 * 1024 * 1024 - 131072 },
 	{ "limits", "peer_queue_bytes", L(peer_queue_bytes), 8388608, 65536,
 	    1073741824 },
 	{ "limits", "client_queue_bytes", L(client_queue_bytes), 4194304,
@@ -378,7 +378,7 @@ conf_check_relations(struct conf_ctx *cx, const config_setting_t *root,
 	    l->client_queue_bytes < config_max_frame(conf))
 		return (conf_error(cx, line, "limits.peer_queue_bytes and "
 		    "limits.client_queue_bytes must each hold at least one "
-		    "frame of limits.max_message_size plus 64 KiB (%zu bytes)",
+		    "frame of limits.max_message_size plus 128 KiB (%zu bytes)",
 		    config_max_frame(conf)));
 	return (0);
 }
@@ -680,8 +680,11 @@ config_find_node(const struct cohort_conf *conf, const char *id)
 size_t
 config_max_frame(const struct cohort_conf *conf)
 {
-	/* Room for the header, subject and addressing beside the body. */
-	return ((size_t)conf->lim.max_message_size + 65536);
+	/*
+	 * Room for the header, subject and addressing beside the body: a
+	 * multicast to 1024 nodes of 63-character ids takes 66 KB.
+	 */
+	return ((size_t)conf->lim.max_message_size + 131072);
 }
 
 /* A string as libconfig reads it back: '"', '\\' and controls escaped. */

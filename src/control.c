@@ -226,7 +226,7 @@ control_hello(struct client *cl, const struct wire_ctl_hello *h)
 {
 	struct cohortd		*sc = cl->sc;
 	struct wire_ctl_welcome	 w;
-	uint8_t			 buf[WIRE_HDR_LEN + 16 + 2 * WIRE_ID_MAX];
+	uint8_t			 buf[WIRE_HDR_LEN + 16 + 2 * (2 + WIRE_ID_MAX)];
 
 	strlcpy(cl->name, h->name, sizeof(cl->name));
 	if (h->version < CTL_MIN_VERSION || h->min_version > CTL_VERSION) {
@@ -457,9 +457,12 @@ control_dispatch(struct client *cl, const struct wire_hdr *hdr,
 		break;
 	case WT_CTL_REPLY:
 		if ((st = wire_decode_ctl_reply(buf, hdr->len, &m.reply)) ==
-		    WIRE_OK)
-			relay_reply(cl->sc, cl, m.reply.token, m.reply.body,
-			    m.reply.body_len);
+		    WIRE_OK && relay_reply(cl->sc, cl, m.reply.token,
+		    m.reply.body, m.reply.body_len) == -1) {
+			client_protocol_error(cl, "reply larger than "
+			    "limits.max_message_size");
+			return (-1);
+		}
 		break;
 	case WT_CTL_SUB:
 		if ((st = wire_decode_ctl_sub(buf, hdr->len, &m.sub)) ==

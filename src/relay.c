@@ -313,21 +313,27 @@ relay_request_in(struct cohortd *sc, const char *origin, uint64_t corr,
 }
 
 /* CTL_REPLY from a local responder. */
-void
+int
 relay_reply(struct cohortd *sc, struct client *cl, uint64_t token,
     const uint8_t *body, size_t len)
 {
 	struct rtoken	*tk;
 
+	/* libcohort checks this first: only a broken client gets here. */
+	if (len > sc->conf.lim.max_message_size) {
+		sc->stats.too_big++;
+		return (-1);
+	}
 	HASH_FIND(hh, sc->tokens, &token, sizeof(token), tk);
 	if (tk == NULL || tk->responder != cl) {
 		sc->stats.late_replies++;
 		log_debug("reply for unknown or expired request token %llu "
 		    "dropped", (unsigned long long)token);
-		return;
+		return (0);
 	}
 	relay_reply_out(sc, tk->origin, tk->corr, 0, tk->subject, body, len);
 	token_free(tk);
+	return (0);
 }
 
 static void
