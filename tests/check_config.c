@@ -301,9 +301,9 @@ START_TEST(test_boundaries)
 		BASE "limits = { subscriptions_per_client = 1048576; "
 		    "requests_per_client = 1048576; };\n",
 		BASE "limits = { max_message_size = 1024; "
-		    "peer_queue_bytes = 66560; "
-		    "client_queue_bytes = 66560; };\n",
-		BASE "limits = { max_message_size = 67043328; "
+		    "peer_queue_bytes = 262144; "
+		    "client_queue_bytes = 262144; };\n",
+		BASE "limits = { max_message_size = 66977792; "
 		    "peer_queue_bytes = 1073741824; "
 		    "client_queue_bytes = 67108864; };\n",
 		BASE "log = { level = \"info\"; };\n",
@@ -408,10 +408,10 @@ START_TEST(test_max_frame)
 	struct cohort_conf	conf;
 
 	load_ok(BASE, NULL, &conf);
-	ck_assert_uint_eq(config_max_frame(&conf), 1048576 + 65536);
+	ck_assert_uint_eq(config_max_frame(&conf), 1048576 + 131072);
 	config_free(&conf);
 	/* The largest message allowed still fits the codec's ceiling. */
-	load_ok(BASE "limits = { max_message_size = 67043328; "
+	load_ok(BASE "limits = { max_message_size = 66977792; "
 	    "peer_queue_bytes = 67108864; client_queue_bytes = 67108864; };\n",
 	    NULL, &conf);
 	ck_assert_uint_eq(config_max_frame(&conf), WIRE_FRAME_CEILING);
@@ -608,7 +608,7 @@ static const struct bad_case bad_values[] = {
 	    "(allowed: 10 to 600000)" },
 	{ BASE "limits = { max_message_size = 1023; };\n", NULL, 9,
 	    "limits.max_message_size = 1023 is out of range",
-	    "(allowed: 1024 to 67043328)" },
+	    "(allowed: 1024 to 66977792)" },
 	{ BASE "limits = { max_message_size = 67108864; };\n", NULL, 9,
 	    "limits.max_message_size = 67108864 is out of range", NULL },
 	{ BASE "limits = { max_clients = 0; };\n", NULL, 9,
@@ -621,15 +621,15 @@ static const struct bad_case bad_values[] = {
 	{ BASE "limits = { requests_per_client = 1048577; };\n", NULL, 9,
 	    "limits.requests_per_client = 1048577 is out of range",
 	    "(allowed: 1 to 1048576)" },
-	{ BASE "limits = { peer_queue_bytes = 65535; };\n", NULL, 9,
-	    "limits.peer_queue_bytes = 65535 is out of range",
-	    "(allowed: 65536 to 1073741824)" },
+	{ BASE "limits = { peer_queue_bytes = 262143; };\n", NULL, 9,
+	    "limits.peer_queue_bytes = 262143 is out of range",
+	    "(allowed: 262144 to 1073741824)" },
 	{ BASE "limits = { client_queue_bytes = 1073741825; };\n", NULL, 9,
 	    "limits.client_queue_bytes = 1073741825 is out of range", NULL },
 	{ BASE "limits = { max_message_size = 16777216; };\n", NULL, 9,
-	    "must each hold at least one frame", "(16842752 bytes)" },
-	{ BASE "limits = {\n  client_queue_bytes = 65536;\n};\n", NULL, 9,
-	    "must each hold at least one frame", "(1114112 bytes)" },
+	    "must each hold at least one frame", "(16908288 bytes)" },
+	{ BASE "limits = {\n  client_queue_bytes = 262144;\n};\n", NULL, 9,
+	    "must each hold at least one frame", "(1179648 bytes)" },
 	{ BASE "log = { level = \"loud\"; };\n", NULL, 9,
 	    "log.level \"loud\" is not valid",
 	    "(allowed: \"info\", \"debug\")" },
