@@ -63,6 +63,8 @@ struct cohortd_stats {
 	uint64_t	 late_replies;
 	uint64_t	 replies_undeliverable;
 	uint64_t	 subs_refused;		/* subscriptions_per_client */
+	uint64_t	 peer_queue_full;	/* peer_queue_bytes reached */
+	uint64_t	 clients_paused;	/* publishers slowed for it */
 };
 
 struct cohortd {
@@ -83,6 +85,7 @@ struct cohortd {
 	struct event		*reaper;
 	struct evconnlistener	*listener;
 	struct ratelim		 rl_accept;
+	struct ratelim_table	 rl_refuse;	/* by source and reason */
 
 	/* control.c */
 	struct client_list	 clients;
@@ -125,15 +128,21 @@ size_t		 peer_count_up(struct cohortd *);
 /* Fill a member record for node i of the config (self included). */
 void		 peer_member(struct cohortd *, size_t, struct wire_member *);
 void		 peer_stats(struct cohortd *, struct wire_writer *);
+/* Is the node's output queue over limits.peer_queue_bytes? */
+int		 peer_congested(struct cohortd *, const char *);
 /* 0 if node is up, else REASON_NODE_UNKNOWN or REASON_NODE_DOWN. */
 int		 peer_state_reason(struct cohortd *, const char *);
 /* Queue head + body on node's stream: 0, or a reason as above. */
 int		 peer_send(struct cohortd *, const char *, const uint8_t *,
 		    size_t, const uint8_t *, size_t);
-/* To every up peer; the others are reported through the callback. */
+/*
+ * To every up peer; the others are reported through the callback.  The
+ * first congested peer, if any, is named in the last argument (room for
+ * WIRE_ID_MAX + 1).
+ */
 size_t		 peer_broadcast(struct cohortd *, const uint8_t *, size_t,
 		    const uint8_t *, size_t,
-		    void (*)(const char *, uint32_t, void *), void *);
+		    void (*)(const char *, uint32_t, void *), void *, char *);
 
 /* control.c */
 int		 control_init(struct cohortd *);
@@ -145,6 +154,9 @@ int		 control_deliver(struct client *, const uint8_t *, size_t,
 		    const uint8_t *, size_t);
 void		 control_error(struct client *, uint32_t, int, const char *,
 		    ...) __attribute__((format(printf, 4, 5)));
+/* Stop reading from a client until node's queue drains; resume them. */
+void		 control_pause(struct client *, const char *);
+void		 control_resume(struct cohortd *, const char *);
 /* 1 if already marked in this match generation; marks it otherwise. */
 int		 control_client_mark(struct client *, uint64_t);
 /* Requests in flight for the client, after adding delta. */
@@ -167,6 +179,7 @@ int		 relay_unsubscribe(struct cohortd *, struct client *,
 		    const char *);
 size_t		 relay_subscriptions(struct cohortd *);
 void		 relay_client_gone(struct cohortd *, struct client *);
+void		 relay_peer_drained(struct cohortd *, const char *);
 
 /* notify.c: sd_notify, a no-op without libsystemd. */
 void		 notify_ready(struct cohortd *);

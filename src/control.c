@@ -54,12 +54,16 @@ struct client {
 	uint32_t		 n_subs;
 	uint32_t		 n_requests;	/* in flight, see relay.c */
 	uint64_t		 match_gen;	/* see control_client_mark */
+	int			 paused;	/* reading stopped: backpressure */
+	char			 waiting_for[WIRE_ID_MAX + 1];
+	struct event		*resume;	/* reads what arrived meanwhile */
 	int			 closing;
 	int			 dead;
 };
 
 static void	 client_read_cb(struct bufferevent *, void *);
 static void	 control_ok(struct client *, uint32_t);
+static void	 client_resume_cb(evutil_socket_t, short, void *);
 static void	 client_write_cb(struct bufferevent *, void *);
 static void	 client_event_cb(struct bufferevent *, short, void *);
 
@@ -94,6 +98,7 @@ client_free(struct client *cl)
 	cl->sc->n_clients--;
 	bufferevent_free(cl->bev);
 	event_free(cl->linger);
+	event_free(cl->resume);
 	free(cl);
 }
 
@@ -333,6 +338,8 @@ control_stats(struct client *cl, uint32_t req_id)
 	wire_stats_add(&w, "replies_undeliverable",
 	    st->replies_undeliverable);
 	wire_stats_add(&w, "subs_refused", st->subs_refused);
+	wire_stats_add(&w, "peer_queue_full", st->peer_queue_full);
+	wire_stats_add(&w, "clients_paused", st->clients_paused);
 	peer_stats(sc, &w);
 	if ((len = wire_stats_finish(&w)) == 0)
 		client_error(cl, req_id, REASON_LIMIT, 0, "statistics do not "
@@ -512,7 +519,7 @@ client_read_cb(struct bufferevent *bev, void *arg)
 	enum wire_status	 st;
 	uint8_t			 raw[WIRE_HDR_LEN], *frame;
 
-	while (!cl->dead && !cl->closing) {
+	while (!cl->dead && !cl->closing && !cl->paused) {
 		if (evbuffer_copyout(in, raw, sizeof(raw)) <
 		    (ev_ssize_t)sizeof(raw))
 			return;
@@ -532,6 +539,18 @@ client_read_cb(struct bufferevent *bev, void *arg)
 			return;
 		evbuffer_drain(in, hdr.len);
 	}
+}
+
+/* Frames already buffered when the client was paused: read them now. */
+static void
+client_resume_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct client	*cl = arg;
+
+	(void)fd;
+	(void)ev;
+	if (!cl->dead && !cl->paused)
+		client_read_cb(cl->bev, cl);
 }
 
 static void
@@ -559,13 +578,16 @@ control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	}
 	cl->bev = bufferevent_socket_new(sc->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	cl->linger = evtimer_new(sc->base, client_linger_cb, cl);
-	if (cl->bev == NULL || cl->linger == NULL) {
+	cl->resume = event_new(sc->base, -1, 0, client_resume_cb, cl);
+	if (cl->bev == NULL || cl->linger == NULL || cl->resume == NULL) {
 		if (cl->bev != NULL)
 			bufferevent_free(cl->bev);
 		else
 			close(fd);
 		if (cl->linger != NULL)
 			event_free(cl->linger);
+		if (cl->resume != NULL)
+			event_free(cl->resume);
 		free(cl);
 		return;
 	}
@@ -758,4 +780,33 @@ control_client_requests(struct client *cl, int delta)
 {
 	cl->n_requests = (uint32_t)((int64_t)cl->n_requests + delta);
 	return (cl->n_requests);
+}
+
+void
+control_pause(struct client *cl, const char *node)
+{
+	if (cl->paused || cl->dead)
+		return;
+	cl->paused = 1;
+	strlcpy(cl->waiting_for, node, sizeof(cl->waiting_for));
+	bufferevent_disable(cl->bev, EV_READ);
+	cl->sc->stats.clients_paused++;
+	log_debug("client %llu paused until %s's queue drains",
+	    (unsigned long long)cl->id, node);
+}
+
+void
+control_resume(struct cohortd *sc, const char *node)
+{
+	struct client	*cl;
+
+	TAILQ_FOREACH(cl, &sc->clients, entry) {
+		if (!cl->paused || strcmp(cl->waiting_for, node) != 0)
+			continue;
+		cl->paused = 0;
+		if (cl->dead || cl->closing)
+			continue;
+		bufferevent_enable(cl->bev, EV_READ);
+		event_active(cl->resume, EV_TIMEOUT, 0);
+	}
 }

@@ -134,3 +134,24 @@ ratelim_allow(struct ratelim *rl, time_t now)
 	rl->count++;
 	return (1);
 }
+
+int
+ratelim_key_allow(struct ratelim_table *t, const char *key, time_t now)
+{
+	size_t	i, lru = 0;
+
+	for (i = 0; i < RATELIM_KEYS; i++) {
+		if (strncmp(t->e[i].key, key, RATELIM_KEY_MAX - 1) == 0 &&
+		    t->e[i].key[0] != '\0')
+			break;
+		if (t->e[i].used < t->e[lru].used)
+			lru = i;
+	}
+	if (i == RATELIM_KEYS) {
+		i = lru;
+		memset(&t->e[i], 0, sizeof(t->e[i]));
+		strlcpy(t->e[i].key, key, sizeof(t->e[i].key));
+	}
+	t->e[i].used = now;
+	return (ratelim_allow(&t->e[i].rl, now));
+}

@@ -40,4 +40,22 @@ struct ratelim {
 /* Returns 1 if a line may be logged now; then check ->suppressed. */
 int	 ratelim_allow(struct ratelim *, time_t);
 
+/*
+ * The same, per key ("address reason"): a flood from one source does not
+ * silence what another source does wrong.  A fixed table; the least
+ * recently used key makes room.
+ */
+#define RATELIM_KEYS		64
+#define RATELIM_KEY_MAX		96
+
+struct ratelim_table {
+	struct {
+		char		 key[RATELIM_KEY_MAX];
+		time_t		 used;
+		struct ratelim	 rl;
+	}		 e[RATELIM_KEYS];
+};
+
+int	 ratelim_key_allow(struct ratelim_table *, const char *, time_t);
+
 #endif /* COHORT_LOG_H */

@@ -102,6 +102,9 @@ struct peer {
 	uint64_t		 rtt_us;
 	uint64_t		 srtt_us;
 
+	int			 congested;	/* output over the limit */
+	uint64_t		 queue_full;	/* times it got there */
+
 	uint64_t		 frames_in, frames_out;
 	uint64_t		 bytes_in, bytes_out;
 	uint64_t		 reconnects;
@@ -117,6 +120,7 @@ static void	 peer_read_cb(struct bufferevent *, void *);
 static void	 peer_write_cb(struct bufferevent *, void *);
 static void	 peer_event_cb(struct bufferevent *, short, void *);
 static void	 peer_protocol_error(struct pconn *, const char *);
+static void	 peer_uncongest(struct peer *);
 
 static struct peer *
 peer_find(struct cohortd *sc, const char *id)
@@ -317,8 +321,11 @@ conn_close(struct pconn *c)
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	evtimer_del(c->timer);
 	if (p != NULL) {
-		if (p->conn == c)
+		if (p->conn == c) {
 			p->conn = NULL;
+			/* Its queue is gone: publishers waiting on it resume. */
+			peer_uncongest(p);
+		}
 		if (p->dial == c)
 			p->dial = NULL;
 	}
@@ -384,6 +391,49 @@ conn_finish(struct pconn *c, const uint8_t *frame, size_t len)
 		conn_close(c);
 }
 
+/*
+ * Backpressure.  When a peer's output queue passes limits.peer_queue_bytes
+ * the peer is congested: relay.c stops reading from the local clients that
+ * publish to it, so the queue grows by at most the frames already read.
+ * Below half the limit (the write low watermark) they are resumed.
+ */
+static void
+peer_uncongest(struct peer *p)
+{
+	if (!p->congested)
+		return;
+	p->congested = 0;
+	if (p->conn != NULL) {
+		bufferevent_setwatermark(p->conn->bev, EV_WRITE, 0, 0);
+		bufferevent_setcb(p->conn->bev, peer_read_cb, NULL,
+		    peer_event_cb, p->conn);
+	}
+	peer_log(log_debug, p, "output queue drained; resuming publishers");
+	relay_peer_drained(p->sc, p->node.id);
+}
+
+static void
+peer_check_congestion(struct peer *p)
+{
+	struct cohortd	*sc = p->sc;
+	size_t		 len;
+
+	len = evbuffer_get_length(bufferevent_get_output(p->conn->bev));
+	if (p->congested || len < sc->conf.lim.peer_queue_bytes)
+		return;
+	p->congested = 1;
+	p->queue_full++;
+	sc->stats.peer_queue_full++;
+	if (ratelim_allow(&p->rl, time(NULL)))
+		peer_log(log_info, p, "output queue at %zu bytes "
+		    "(limits.peer_queue_bytes %u): pausing local publishers "
+		    "until it drains", len, sc->conf.lim.peer_queue_bytes);
+	bufferevent_setwatermark(p->conn->bev, EV_WRITE,
+	    sc->conf.lim.peer_queue_bytes / 2, 0);
+	bufferevent_setcb(p->conn->bev, peer_read_cb, peer_write_cb,
+	    peer_event_cb, p->conn);
+}
+
 static void
 peer_write_cb(struct bufferevent *bev, void *arg)
 {
@@ -392,6 +442,9 @@ peer_write_cb(struct bufferevent *bev, void *arg)
 	if (c->state == CONN_CLOSING &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 		conn_close(c);
+	else if (c->state == CONN_ESTABLISHED && c->peer != NULL &&
+	    c->peer->conn == c)
+		peer_uncongest(c->peer);
 }
 
 static void
@@ -525,22 +578,20 @@ hello_refuse(struct pconn *c, enum wire_reason reason, const char *fmt, ...)
 {
 	struct cohortd	*sc = c->sc;
 	struct peer	*p = c->outbound ? c->peer : NULL;
-	char		 text[WIRE_TEXT_MAX + 1];
+	char		 text[WIRE_TEXT_MAX + 1], key[RATELIM_KEY_MAX];
 	va_list		 ap;
 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	sc->stats.conns_refused++;
-	if (ratelim_allow(&sc->rl_accept, time(NULL))) {
+	/* Once per source address and reason per interval. */
+	snprintf(key, sizeof(key), "%.*s %d", (int)strcspn(c->remote[0] ==
+	    '[' ? c->remote + 1 : c->remote, c->remote[0] == '[' ? "]" : ":"),
+	    c->remote[0] == '[' ? c->remote + 1 : c->remote, reason);
+	if (ratelim_key_allow(&sc->rl_refuse, key, time(NULL)))
 		log_warnx("refused stream %s %s: %s: %s", c->outbound ?
 		    "to" : "from", c->remote, wire_reason_name(reason), text);
-		if (sc->rl_accept.suppressed > 0) {
-			log_warnx("(%u similar messages suppressed)",
-			    sc->rl_accept.suppressed);
-			sc->rl_accept.suppressed = 0;
-		}
-	}
 	conn_refuse(c, reason, text);
 	/* Our own dial was answered by the wrong node: try again later. */
 	if (p != NULL && p->conn == NULL && p->dial == NULL)
@@ -1302,6 +1353,9 @@ peer_stats(struct cohortd *sc, struct wire_writer *w)
 		wire_stats_add(w, "bytes_out", p->bytes_out);
 		wire_stats_add(w, "reconnects", p->reconnects);
 		wire_stats_add(w, "state_changes", p->state_changes);
+		wire_stats_add(w, "queue_bytes", p->conn == NULL ? 0 :
+		    evbuffer_get_length(bufferevent_get_output(p->conn->bev)));
+		wire_stats_add(w, "queue_full", p->queue_full);
 	}
 }
 
@@ -1331,6 +1385,15 @@ peer_write2(struct peer *p, const uint8_t *head, size_t hlen,
 	}
 	p->frames_out++;
 	p->bytes_out += hlen + blen;
+	peer_check_congestion(p);
+}
+
+int
+peer_congested(struct cohortd *sc, const char *node)
+{
+	struct peer	*p = peer_find(sc, node);
+
+	return (p != NULL && p->congested);
 }
 
 int
@@ -1348,17 +1411,21 @@ peer_send(struct cohortd *sc, const char *node, const uint8_t *head,
 size_t
 peer_broadcast(struct cohortd *sc, const uint8_t *head, size_t hlen,
     const uint8_t *body, size_t blen,
-    void (*unreached)(const char *, uint32_t, void *), void *arg)
+    void (*unreached)(const char *, uint32_t, void *), void *arg,
+    char *congested)
 {
 	struct peer	*p;
 	size_t		 n = 0;
 
+	congested[0] = '\0';
 	TAILQ_FOREACH(p, &sc->peers, entry) {
 		if (p->state != MEMBER_UP || p->conn == NULL) {
 			unreached(p->node.id, REASON_NODE_DOWN, arg);
 			continue;
 		}
 		peer_write2(p, head, hlen, body, blen);
+		if (p->congested && congested[0] == '\0')
+			strlcpy(congested, p->node.id, WIRE_ID_MAX + 1);
 		n++;
 	}
 	return (n);

@@ -239,6 +239,7 @@ relay_reply_out(struct cohortd *sc, const char *origin, uint64_t corr,
 	d.corr = corr;
 	strlcpy(d.origin, sc->conf.node_id, sizeof(d.origin));
 	strlcpy(d.subject, subject, sizeof(d.subject));
+	/* A reply is never held back: requests in flight are bounded. */
 	if ((hlen = wire_encode_data_head(head, sizeof(head), &d, len)) == 0 ||
 	    peer_send(sc, origin, head, hlen, body, len) != 0) {
 		sc->stats.replies_undeliverable++;
@@ -415,7 +416,8 @@ relay_request(struct cohortd *sc, struct client *cl,
 		control_error(cl, m->req_id, REASON_NODE_DOWN, "%s: %s", node,
 		    wire_reason_name(REASON_NODE_DOWN));
 		pending_free(pd);
-	}
+	} else if (peer_congested(sc, node))
+		control_pause(cl, node);
 }
 
 /* Publishing */
@@ -464,8 +466,9 @@ relay_result(struct client *cl, uint32_t req_id,
 
 /* Send to one node: 1 if it went, else noted in u. */
 static int
-relay_send_one(struct cohortd *sc, const char *node, const uint8_t *head,
-    size_t hlen, const struct wire_ctl_pub *m, struct unreached_ctx *u)
+relay_send_one(struct cohortd *sc, struct client *cl, const char *node,
+    const uint8_t *head, size_t hlen, const struct wire_ctl_pub *m,
+    struct unreached_ctx *u)
 {
 	int	rv;
 
@@ -477,6 +480,8 @@ relay_send_one(struct cohortd *sc, const char *node, const uint8_t *head,
 	if ((rv = peer_send(sc, node, head, hlen, m->body, m->body_len)) ==
 	    0) {
 		sc->stats.msgs_sent++;
+		if (peer_congested(sc, node))
+			control_pause(cl, node);
 		return (1);
 	}
 	sc->stats.unreachable++;
@@ -486,8 +491,9 @@ relay_send_one(struct cohortd *sc, const char *node, const uint8_t *head,
 
 /* Multicast targets, each once even if listed twice. */
 static uint32_t
-relay_multicast(struct cohortd *sc, const struct wire_ctl_pub *m,
-    const uint8_t *head, size_t hlen, struct unreached_ctx *u)
+relay_multicast(struct cohortd *sc, struct client *cl,
+    const struct wire_ctl_pub *m, const uint8_t *head, size_t hlen,
+    struct unreached_ctx *u)
 {
 	char		 id[WIRE_ID_MAX + 1], prev[WIRE_ID_MAX + 1];
 	size_t		 pos = 0, start = 0, pos2;
@@ -500,8 +506,8 @@ relay_multicast(struct cohortd *sc, const struct wire_ctl_pub *m,
 		    wire_targets_next(m, &pos2, prev);)
 			dup = strcmp(prev, id) == 0;
 		if (!dup)
-			sent += (uint32_t)relay_send_one(sc, id, head, hlen,
-			    m, u);
+			sent += (uint32_t)relay_send_one(sc, cl, id, head,
+			    hlen, m, u);
 		start = pos;
 	}
 	return (sent);
@@ -554,11 +560,13 @@ relay_publish(struct cohortd *sc, struct client *cl,
 	switch (m->mode) {
 	case PUB_UNICAST:
 	case PUB_MULTICAST:
-		sent = relay_multicast(sc, m, head, hlen, &u);
+		sent = relay_multicast(sc, cl, m, head, hlen, &u);
 		break;
 	case PUB_BROADCAST:
 		sent = (uint32_t)peer_broadcast(sc, head, hlen, m->body,
-		    m->body_len, unreached_cb, &u);
+		    m->body_len, unreached_cb, &u, node);
+		if (node[0] != '\0')
+			control_pause(cl, node);
 		sc->stats.msgs_sent += sent;
 		if (m->flags & PUB_SELF) {
 			relay_deliver_local(sc, sc->conf.node_id, m->subject,
@@ -635,6 +643,13 @@ relay_client_gone(struct cohortd *sc, struct client *cl)
 			    DATA_NO_RESPONDER, tk->subject, NULL, 0);
 			token_free(tk);
 		}
+}
+
+/* A congested peer's queue drained (or went away). */
+void
+relay_peer_drained(struct cohortd *sc, const char *node)
+{
+	control_resume(sc, node);
 }
 
 void

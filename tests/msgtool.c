@@ -1,0 +1,1004 @@
+/*
+ * msgtool: a messaging test helper built on libcohort.
+ *
+ *	msgtool pub SOCKET NODE SUBJECT COUNT SIZE|MIN-MAX
+ *	msgtool recv SOCKET SUBJECT COUNT TIMEOUT_S
+ *	msgtool unsub SOCKET PATTERN CONTROL TIMEOUT_S
+ *	msgtool requests SOCKET NODE SUBJECT COUNT TIMEOUT_S
+ *	msgtool serve SOCKET SUBJECT COUNT TIMEOUT_S
+ *	msgtool sendsize SOCKET NODE SUBJECT SIZE [KIND]
+ *	msgtool expect SOCKET SUBJECT TIMEOUT_S KIND:SIZE ...
+ *	msgtool rawpub SOCKET NODE SUBJECT SIZE
+ *	msgtool stall SOCKET SUBJECT GO_FILE TIMEOUT_S
+ *	msgtool gen KIND SIZE
+ *
+ * pub publishes COUNT numbered messages with cohort_publish(): an 8-byte
+ * big-endian sequence number from 0, the 4-byte big-endian length of the
+ * whole body, then bytes from a generator seeded by the sequence number,
+ * so that recv can check every byte.  SIZE is the length of each body, or
+ * a range the length is drawn from, again by sequence number.  It prints
+ * "sent=N refused=M", M counting the failures that came back (refused at
+ * once or reported later through the error callback), and exits 0.
+ *
+ * recv subscribes to SUBJECT and checks what pub sent: it exits 0 when
+ * all COUNT messages arrived, in order, intact and once, and prints
+ * "received=N gaps=G reordered=R corrupt=C dup=D" either way.
+ *
+ * unsub subscribes to PATTERN and CONTROL, waits for one message on
+ * PATTERN, unsubscribes from it (and checks that doing so twice fails),
+ * then waits for one on CONTROL: nothing on PATTERN may arrive after the
+ * unsubscription, up to the control message and 300 ms after it.
+ *
+ * requests makes COUNT asynchronous requests at once, each with its own
+ * body, to NODE; serve answers COUNT requests by echoing their bodies.
+ * requests exits 0 when every request got its own body back from NODE.
+ *
+ * sendsize sends one body of SIZE bytes with cohort_send() and prints the
+ * status ("ok", "too_big", ...) and the library's message.  KIND is
+ * "cycle" (byte i is i mod 256: every byte value, from 256 bytes on) or
+ * "prng" (pseudo-random bytes seeded by SIZE); gen writes such a body on
+ * standard output; expect receives one message per KIND:SIZE, in order,
+ * and compares each byte for byte.
+ *
+ * stall subscribes to SUBJECT and reads nothing until GO_FILE exists; then
+ * it reads and counts messages until cohort_dispatch() reports the
+ * connection closed ("received=N closed: ...", exit 0) or TIMEOUT_S
+ * passes from then ("received=N not closed", exit 1).
+ *
+ * rawpub speaks the local protocol by hand, without libcohort's checks,
+ * to send one body of SIZE bytes; it prints the daemon's answer:
+ * "error REASON: text" or "delivered N".
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cohort.h"
+#include "wire.h"
+
+#define SEQ_HDR		12	/* sequence number and length */
+#define OPEN_MS		5000
+#define CALL_MS		10000
+
+static const char	*cmd = "msgtool";
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "msgtool %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: msgtool pub socket node subject count "
+	    "size|min-max\n"
+	    "       msgtool recv socket subject count timeout_s\n"
+	    "       msgtool unsub socket pattern control timeout_s\n"
+	    "       msgtool requests socket node subject count timeout_s\n"
+	    "       msgtool serve socket subject count timeout_s\n"
+	    "       msgtool sendsize socket node subject size [kind]\n"
+	    "       msgtool expect socket subject timeout_s kind:size ...\n"
+	    "       msgtool rawpub socket node subject size\n"
+	    "       msgtool stall socket subject go_file timeout_s\n"
+	    "       msgtool gen kind size\n");
+	exit(1);
+}
+
+static uint64_t
+number(const char *s, const char *what, uint64_t max)
+{
+	char			*end;
+	unsigned long long	 v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *s == '\0' || *s == '-' || *end != '\0' || v > max)
+		die("%s must be a number from 0 to %" PRIu64 ", not \"%s\"",
+		    what, max, s);
+	return (v);
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+static int
+left_ms(int64_t deadline)
+{
+	int64_t	left = deadline - mono_ms();
+
+	return (left < 0 ? 0 : left > 1000000000 ? 1000000000 : (int)left);
+}
+
+static const char *
+status_name(int st)
+{
+	switch (st) {
+	case COHORT_OK:			return ("ok");
+	case COHORT_ERR_SYS:		return ("sys");
+	case COHORT_ERR_CONNECT:	return ("connect");
+	case COHORT_ERR_PROTO:		return ("proto");
+	case COHORT_ERR_CLOSED:		return ("closed");
+	case COHORT_ERR_TIMEOUT:	return ("timeout");
+	case COHORT_ERR_REFUSED:	return ("refused");
+	case COHORT_ERR_INVAL:		return ("inval");
+	case COHORT_ERR_NOMEM:		return ("nomem");
+	case COHORT_ERR_UNREACHABLE:	return ("unreachable");
+	case COHORT_ERR_NO_RESPONDER:	return ("no_responder");
+	case COHORT_ERR_TOO_BIG:	return ("too_big");
+	}
+	return ("unknown");
+}
+
+static struct cohort *
+connect_to(const char *path)
+{
+	struct cohort	*c;
+
+	if (cohort_open(&c, path, OPEN_MS) != COHORT_OK)
+		die("%s", cohort_errmsg(c));
+	return (c);
+}
+
+static void
+subscribe(struct cohort *c, const char *pattern)
+{
+	if (cohort_subscribe(c, pattern, CALL_MS) != COHORT_OK)
+		die("subscribe %s: %s", pattern, cohort_errmsg(c));
+}
+
+/*
+ * Wait for input and run the callbacks until done() or the deadline;
+ * whatever the callbacks queued is written out each time round.
+ * Returns 0 when done, -1 at the deadline; dies if the daemon goes away.
+ */
+static int
+run_until(struct cohort *c, int64_t deadline, int (*done)(void *),
+    void *arg)
+{
+	struct pollfd	pfd;
+	int		rv;
+
+	while (!done(arg)) {
+		if (!cohort_pending(c)) {
+			pfd.fd = cohort_fd(c);
+			pfd.events = POLLIN;
+			rv = poll(&pfd, 1, left_ms(deadline) < 100 ?
+			    left_ms(deadline) : 100);
+			if (rv == -1 && errno != EINTR)
+				die("poll: %s", strerror(errno));
+		}
+		if ((rv = cohort_dispatch(c)) < 0)
+			die("%s", cohort_errmsg(c));
+		if (cohort_flush(c, CALL_MS) != COHORT_OK)
+			die("flush: %s", cohort_errmsg(c));
+		if (!done(arg) && left_ms(deadline) == 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/* Bodies */
+
+/* xorshift64*: deterministic bytes both ends can regenerate. */
+static uint64_t
+prng_seed(uint64_t seed)
+{
+	uint64_t	s = (seed + 1) * 0x9e3779b97f4a7c15ULL;
+
+	return (s ? s : 1);
+}
+
+static uint8_t
+prng_byte(uint64_t *s)
+{
+	uint64_t	x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return ((uint8_t)((x * 0x2545f4914f6cdd1dULL) >> 56));
+}
+
+static void
+put_be(uint8_t *p, uint64_t v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t
+get_be(const uint8_t *p, int n)
+{
+	uint64_t	v = 0;
+	int		i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return (v);
+}
+
+/* The body pub sends as message seq, len bytes long. */
+static void
+seq_body(uint8_t *buf, size_t len, uint64_t seq)
+{
+	uint64_t	s = prng_seed(seq);
+	size_t		i;
+
+	put_be(buf, seq, 8);
+	put_be(buf + 8, len, 4);
+	for (i = SEQ_HDR; i < len; i++)
+		buf[i] = prng_byte(&s);
+}
+
+/* The length of message seq for sizes min..max. */
+static size_t
+seq_len(uint64_t seq, size_t min, size_t max)
+{
+	uint64_t	s = prng_seed(~seq);
+
+	if (min == max)
+		return (min);
+	(void)prng_byte(&s);
+	return (min + (size_t)(s % (max - min + 1)));
+}
+
+/* Is this what pub sent?  Sets *seq; 0 if the body is wrong. */
+static int
+seq_check(const uint8_t *p, size_t len, uint64_t *seq)
+{
+	uint64_t	s;
+	size_t		i;
+
+	if (len < SEQ_HDR || get_be(p + 8, 4) != len)
+		return (0);
+	*seq = get_be(p, 8);
+	s = prng_seed(*seq);
+	for (i = SEQ_HDR; i < len; i++)
+		if (p[i] != prng_byte(&s))
+			return (0);
+	return (1);
+}
+
+static void
+kind_fill(const char *kind, uint8_t *buf, size_t len)
+{
+	uint64_t	s = prng_seed(len);
+	size_t		i;
+
+	if (strcmp(kind, "cycle") == 0) {
+		for (i = 0; i < len; i++)
+			buf[i] = (uint8_t)i;
+	} else if (strcmp(kind, "prng") == 0) {
+		for (i = 0; i < len; i++)
+			buf[i] = prng_byte(&s);
+	} else
+		die("unknown body kind \"%s\": cycle or prng", kind);
+}
+
+static uint8_t *
+kind_body(const char *kind, size_t len)
+{
+	uint8_t	*buf;
+
+	if ((buf = malloc(len ? len : 1)) == NULL)
+		die("out of memory for %zu bytes", len);
+	kind_fill(kind, buf, len);
+	return (buf);
+}
+
+/* pub */
+
+struct pub {
+	uint64_t	 refused;
+};
+
+static void
+pub_error_cb(struct cohort *c, int status, const char *text, void *arg)
+{
+	struct pub	*p = arg;
+
+	(void)c;
+	if (p->refused++ < 3)
+		fprintf(stderr, "msgtool pub: %s: %s\n", status_name(status),
+		    text);
+}
+
+static int
+cmd_pub(int argc, char **argv)
+{
+	struct cohort		*c;
+	struct cohort_member	*m;
+	struct pub		 p = { 0 };
+	uint64_t		 count, i;
+	size_t			 min, max, len, n;
+	uint8_t			*buf;
+	char			*dash;
+	int			 rv;
+
+	if (argc != 6)
+		usage();
+	count = number(argv[4], "count", UINT64_MAX);
+	if ((dash = strchr(argv[5], '-')) != NULL) {
+		*dash = '\0';
+		min = number(argv[5], "size", 1 << 30);
+		max = number(dash + 1, "size", 1 << 30);
+	} else
+		min = max = number(argv[5], "size", 1 << 30);
+	if (min < SEQ_HDR || max < min)
+		die("sizes must be from %d up", SEQ_HDR);
+	if ((buf = malloc(max)) == NULL)
+		die("out of memory");
+	c = connect_to(argv[1]);
+	cohort_set_error_cb(c, pub_error_cb, &p);
+	for (i = 0; i < count; i++) {
+		len = seq_len(i, min, max);
+		seq_body(buf, len, i);
+		rv = cohort_publish(c, argv[2], argv[3], buf, len);
+		if (rv == COHORT_ERR_CLOSED)
+			die("after %" PRIu64 " messages: %s", i,
+			    cohort_errmsg(c));
+		if (rv != COHORT_OK)
+			pub_error_cb(c, rv, cohort_errmsg(c), &p);
+		/* Failures come back asynchronously: collect them. */
+		if (i % 1024 == 1023 && cohort_dispatch(c) < 0)
+			die("%s", cohort_errmsg(c));
+	}
+	if (cohort_flush(c, 30000) != COHORT_OK)
+		die("flush: %s", cohort_errmsg(c));
+	/* The daemon answers in order: once this is answered, all are. */
+	if (cohort_members(c, &m, &n, CALL_MS) != COHORT_OK)
+		die("members: %s", cohort_errmsg(c));
+	cohort_members_free(m);
+	if (cohort_dispatch(c) < 0)
+		die("%s", cohort_errmsg(c));
+	printf("sent=%" PRIu64 " refused=%" PRIu64 "\n", count - p.refused,
+	    p.refused);
+	cohort_close(c);
+	free(buf);
+	return (0);
+}
+
+/* recv */
+
+struct recv {
+	const char	*subject;
+	uint64_t	 count;
+	uint8_t		*seen;		/* a bit per sequence number */
+	uint64_t	 distinct;
+	uint64_t	 next;		/* one past the highest seen */
+	uint64_t	 received, reordered, corrupt, dup, other;
+};
+
+static void
+recv_cb(struct cohort *c, const struct cohort_msg *m, void *arg)
+{
+	struct recv	*r = arg;
+	uint64_t	 seq;
+
+	(void)c;
+	if (strcmp(m->subject, r->subject) != 0) {
+		r->other++;
+		return;
+	}
+	r->received++;
+	if (!seq_check(m->data, m->len, &seq) || seq >= r->count) {
+		if (r->corrupt++ < 3)
+			fprintf(stderr, "msgtool recv: message %" PRIu64 " "
+			    "(%zu bytes from %s) is corrupt\n", r->received,
+			    m->len, m->origin);
+		return;
+	}
+	if (r->seen[seq / 8] & (1 << (seq % 8))) {
+		r->dup++;
+		return;
+	}
+	r->seen[seq / 8] |= 1 << (seq % 8);
+	r->distinct++;
+	if (seq < r->next) {
+		if (r->reordered++ < 3)
+			fprintf(stderr, "msgtool recv: %" PRIu64 " after %"
+			    PRIu64 "\n", seq, r->next - 1);
+	} else
+		r->next = seq + 1;
+}
+
+static int
+recv_done(void *arg)
+{
+	struct recv	*r = arg;
+
+	return (r->distinct == r->count);
+}
+
+static int
+cmd_recv(int argc, char **argv)
+{
+	struct cohort	*c;
+	struct recv	 r;
+	int64_t		 deadline;
+	int		 ok;
+
+	if (argc != 5)
+		usage();
+	memset(&r, 0, sizeof(r));
+	r.subject = argv[2];
+	r.count = number(argv[3], "count", (uint64_t)1 << 40);
+	deadline = mono_ms() + 1000 * (int64_t)number(argv[4], "timeout",
+	    1000000);
+	if ((r.seen = calloc(r.count / 8 + 1, 1)) == NULL)
+		die("out of memory");
+	c = connect_to(argv[1]);
+	cohort_set_msg_cb(c, recv_cb, &r);
+	subscribe(c, r.subject);
+	if (run_until(c, deadline, recv_done, &r) == -1)
+		fprintf(stderr, "msgtool recv: timed out\n");
+	ok = r.distinct == r.count && r.received == r.count &&
+	    r.reordered == 0 && r.corrupt == 0 && r.dup == 0;
+	printf("received=%" PRIu64 " gaps=%" PRIu64 " reordered=%" PRIu64
+	    " corrupt=%" PRIu64 " dup=%" PRIu64 "\n", r.received,
+	    r.count - r.distinct, r.reordered, r.corrupt, r.dup);
+	cohort_close(c);
+	free(r.seen);
+	return (ok ? 0 : 1);
+}
+
+/* unsub */
+
+struct unsub {
+	const char	*control;
+	int		 unsubscribed;
+	uint64_t	 before, after, control_seen;
+};
+
+static void
+unsub_cb(struct cohort *c, const struct cohort_msg *m, void *arg)
+{
+	struct unsub	*u = arg;
+
+	(void)c;
+	if (strcmp(m->subject, u->control) == 0)
+		u->control_seen++;
+	else if (u->unsubscribed) {
+		u->after++;
+		fprintf(stderr, "msgtool unsub: %s from %s after "
+		    "unsubscribing\n", m->subject, m->origin);
+	} else
+		u->before++;
+}
+
+static int
+unsub_got_one(void *arg)
+{
+	return (((struct unsub *)arg)->before > 0);
+}
+
+static int
+unsub_got_control(void *arg)
+{
+	return (((struct unsub *)arg)->control_seen > 0);
+}
+
+static int
+never(void *arg)
+{
+	(void)arg;
+	return (0);
+}
+
+static int
+cmd_unsub(int argc, char **argv)
+{
+	struct cohort	*c;
+	struct unsub	 u;
+	int64_t		 deadline;
+	int		 again;
+
+	if (argc != 5)
+		usage();
+	memset(&u, 0, sizeof(u));
+	u.control = argv[3];
+	deadline = mono_ms() + 1000 * (int64_t)number(argv[4], "timeout",
+	    1000000);
+	c = connect_to(argv[1]);
+	cohort_set_msg_cb(c, unsub_cb, &u);
+	subscribe(c, argv[2]);
+	subscribe(c, u.control);
+	if (run_until(c, deadline, unsub_got_one, &u) == -1)
+		die("no message on %s", argv[2]);
+	if (cohort_unsubscribe(c, argv[2], CALL_MS) != COHORT_OK)
+		die("unsubscribe %s: %s", argv[2], cohort_errmsg(c));
+	u.unsubscribed = 1;
+	/* Not subscribed any more: a second time is an error. */
+	again = cohort_unsubscribe(c, argv[2], CALL_MS);
+	if (again != COHORT_OK)
+		printf("unsubscribe again: %s: %s\n", status_name(again),
+		    cohort_errmsg(c));
+	if (run_until(c, deadline, unsub_got_control, &u) == -1)
+		die("no message on %s", u.control);
+	(void)run_until(c, mono_ms() + 300, never, &u);
+	printf("before=%" PRIu64 " after=%" PRIu64 " control=%" PRIu64 "\n",
+	    u.before, u.after, u.control_seen);
+	cohort_close(c);
+	return (u.after == 0 && again != COHORT_OK ? 0 : 1);
+}
+
+/* requests, serve */
+
+struct reqs {
+	const char	*node;
+	uint64_t	 count, answered, ok, bad, errors;
+};
+
+static void
+req_body(char *buf, size_t len, uint64_t i)
+{
+	snprintf(buf, len, "request %" PRIu64 " of msgtool", i);
+}
+
+/*
+ * Each request's callback argument is its own slot, so that the answer
+ * is checked against the body that request carried.
+ */
+struct slot {
+	struct reqs	*r;
+	uint64_t	 i;
+};
+
+static void
+slot_cb(struct cohort *c, int status, const struct cohort_msg *m, void *arg)
+{
+	struct slot	*s = arg;
+	struct reqs	*r = s->r;
+	char		 want[64];
+
+	r->answered++;
+	if (status != COHORT_OK) {
+		if (r->errors++ < 3)
+			fprintf(stderr, "msgtool requests: request %" PRIu64
+			    ": %s: %s\n", s->i, status_name(status),
+			    cohort_errmsg(c));
+		return;
+	}
+	req_body(want, sizeof(want), s->i);
+	if (m->len == strlen(want) && memcmp(m->data, want, m->len) == 0 &&
+	    strcmp(m->origin, r->node) == 0)
+		r->ok++;
+	else if (r->bad++ < 3)
+		fprintf(stderr, "msgtool requests: request %" PRIu64 ": reply "
+		    "from %s is \"%.*s\", not \"%s\"\n", s->i, m->origin,
+		    (int)(m->len < 64 ? m->len : 64), (const char *)m->data,
+		    want);
+}
+
+static int
+reqs_done(void *arg)
+{
+	struct reqs	*r = arg;
+
+	return (r->answered == r->count);
+}
+
+static int
+cmd_requests(int argc, char **argv)
+{
+	struct cohort	*c;
+	struct reqs	 r;
+	struct slot	*slots;
+	int64_t		 deadline;
+	uint64_t	 i;
+	int		 timeout_ms;
+	char		 body[64];
+
+	if (argc != 6)
+		usage();
+	memset(&r, 0, sizeof(r));
+	r.node = argv[2];
+	r.count = number(argv[4], "count", 1 << 24);
+	timeout_ms = 1000 * (int)number(argv[5], "timeout", 1000000);
+	if ((slots = calloc(r.count + 1, sizeof(*slots))) == NULL)
+		die("out of memory");
+	c = connect_to(argv[1]);
+	for (i = 0; i < r.count; i++) {
+		slots[i].r = &r;
+		slots[i].i = i;
+		req_body(body, sizeof(body), i);
+		if (cohort_request_async(c, r.node, argv[3], body,
+		    strlen(body), timeout_ms, slot_cb, &slots[i]) !=
+		    COHORT_OK)
+			die("request %" PRIu64 ": %s", i, cohort_errmsg(c));
+	}
+	if (cohort_flush(c, CALL_MS) != COHORT_OK)
+		die("flush: %s", cohort_errmsg(c));
+	/* Every request times out by itself: allow for the daemon's say. */
+	deadline = mono_ms() + timeout_ms + 2000;
+	if (run_until(c, deadline, reqs_done, &r) == -1)
+		fprintf(stderr, "msgtool requests: %" PRIu64 " of %" PRIu64
+		    " requests never answered\n", r.count - r.answered,
+		    r.count);
+	printf("ok=%" PRIu64 " bad=%" PRIu64 " errors=%" PRIu64 "\n", r.ok,
+	    r.bad, r.errors + (r.count - r.answered));
+	cohort_close(c);
+	free(slots);
+	return (r.ok == r.count ? 0 : 1);
+}
+
+struct serve {
+	uint64_t	 count, served, other;
+};
+
+static void
+serve_cb(struct cohort *c, const struct cohort_msg *m, void *arg)
+{
+	struct serve	*s = arg;
+
+	if (!m->is_request) {
+		s->other++;
+		return;
+	}
+	if (cohort_reply(c, m, m->data, m->len) != COHORT_OK)
+		die("reply: %s", cohort_errmsg(c));
+	s->served++;
+}
+
+static int
+serve_done(void *arg)
+{
+	struct serve	*s = arg;
+
+	return (s->served >= s->count);
+}
+
+static int
+cmd_serve(int argc, char **argv)
+{
+	struct cohort	*c;
+	struct serve	 s;
+	int64_t		 deadline;
+
+	if (argc != 5)
+		usage();
+	memset(&s, 0, sizeof(s));
+	s.count = number(argv[3], "count", UINT64_MAX);
+	deadline = mono_ms() + 1000 * (int64_t)number(argv[4], "timeout",
+	    1000000);
+	c = connect_to(argv[1]);
+	cohort_set_msg_cb(c, serve_cb, &s);
+	subscribe(c, argv[2]);
+	if (run_until(c, deadline, serve_done, &s) == -1)
+		fprintf(stderr, "msgtool serve: timed out\n");
+	printf("served=%" PRIu64 "\n", s.served);
+	cohort_close(c);
+	return (s.served == s.count ? 0 : 1);
+}
+
+/* sendsize, expect, gen */
+
+static int
+cmd_sendsize(int argc, char **argv)
+{
+	struct cohort	*c;
+	uint8_t		*buf;
+	size_t		 len;
+	int		 rv;
+
+	if (argc != 5 && argc != 6)
+		usage();
+	len = number(argv[4], "size", WIRE_FRAME_CEILING);
+	buf = kind_body(argc == 6 ? argv[5] : "prng", len);
+	c = connect_to(argv[1]);
+	rv = cohort_send(c, argv[2], argv[3], buf, len, CALL_MS);
+	printf("%s: %s\n", status_name(rv), rv == COHORT_OK ? "sent" :
+	    cohort_errmsg(c));
+	cohort_close(c);
+	free(buf);
+	return (rv == COHORT_OK ? 0 : 1);
+}
+
+static int
+cmd_expect(int argc, char **argv)
+{
+	struct cohort		*c;
+	struct cohort_msg	*m;
+	int64_t			 deadline;
+	uint8_t			*want;
+	size_t			 len, k;
+	char			 kind[16], *colon;
+	int			 i, bad = 0, rv;
+
+	if (argc < 5)
+		usage();
+	deadline = mono_ms() + 1000 * (int64_t)number(argv[3], "timeout",
+	    1000000);
+	c = connect_to(argv[1]);
+	subscribe(c, argv[2]);
+	for (i = 4; i < argc; i++) {
+		if ((colon = strchr(argv[i], ':')) == NULL ||
+		    (size_t)(colon - argv[i]) >= sizeof(kind))
+			die("\"%s\" is not kind:size", argv[i]);
+		memcpy(kind, argv[i], (size_t)(colon - argv[i]));
+		kind[colon - argv[i]] = '\0';
+		len = number(colon + 1, "size", WIRE_FRAME_CEILING);
+		want = kind_body(kind, len);
+		if ((rv = cohort_next_msg(c, &m, left_ms(deadline))) !=
+		    COHORT_OK)
+			die("message %d (%s): %s", i - 3, argv[i],
+			    cohort_errmsg(c));
+		if (m->len != len) {
+			printf("message %d (%s): %zu bytes\n", i - 3, argv[i],
+			    m->len);
+			bad++;
+		} else {
+			for (k = 0; k < len; k++)
+				if (((const uint8_t *)m->data)[k] != want[k])
+					break;
+			if (k < len) {
+				printf("message %d (%s): differs at byte "
+				    "%zu\n", i - 3, argv[i], k);
+				bad++;
+			} else
+				printf("message %d (%s) from %s: intact\n",
+				    i - 3, argv[i], m->origin);
+		}
+		cohort_msg_free(m);
+		free(want);
+	}
+	cohort_close(c);
+	return (bad ? 1 : 0);
+}
+
+static int
+cmd_gen(int argc, char **argv)
+{
+	uint8_t	*buf;
+	size_t	 len;
+
+	if (argc != 3)
+		usage();
+	len = number(argv[2], "size", WIRE_FRAME_CEILING);
+	buf = kind_body(argv[1], len);
+	if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0)
+		die("write: %s", strerror(errno));
+	free(buf);
+	return (0);
+}
+
+/* stall */
+
+static void
+count_cb(struct cohort *c, const struct cohort_msg *m, void *arg)
+{
+	(void)c;
+	(void)m;
+	(*(uint64_t *)arg)++;
+}
+
+static int
+cmd_stall(int argc, char **argv)
+{
+	struct cohort	*c;
+	struct pollfd	 pfd;
+	uint64_t	 n = 0;
+	int64_t		 deadline;
+	int		 rv, secs;
+
+	if (argc != 5)
+		usage();
+	secs = (int)number(argv[4], "timeout", 1000000);
+	c = connect_to(argv[1]);
+	cohort_set_msg_cb(c, count_cb, &n);
+	subscribe(c, argv[2]);
+	/* Not reading: the daemon's queue for us fills up. */
+	deadline = mono_ms() + 1000 * (int64_t)secs;
+	while (access(argv[3], F_OK) == -1) {
+		if (left_ms(deadline) == 0)
+			die("%s never appeared", argv[3]);
+		(void)poll(NULL, 0, 10);
+	}
+	deadline = mono_ms() + 1000 * (int64_t)secs;
+	for (;;) {
+		pfd.fd = cohort_fd(c);
+		pfd.events = POLLIN;
+		if (!cohort_pending(c))
+			(void)poll(&pfd, 1, 100);
+		if ((rv = cohort_dispatch(c)) < 0)
+			break;
+		if (left_ms(deadline) == 0) {
+			printf("received=%" PRIu64 " not closed after %d s\n",
+			    n, secs);
+			cohort_close(c);
+			return (1);
+		}
+	}
+	printf("received=%" PRIu64 " closed: %s: %s\n", n, status_name(rv),
+	    cohort_errmsg(c));
+	cohort_close(c);
+	return (0);
+}
+
+/* rawpub: the local protocol by hand */
+
+static void
+write_all(int fd, const uint8_t *p, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			die("write: %s", strerror(errno));
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+static void
+read_all(int fd, uint8_t *p, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		if ((n = read(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			die("read: %s", strerror(errno));
+		}
+		if (n == 0)
+			die("cohortd closed the connection");
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/* One frame from cohortd, in a buffer to free. */
+static uint8_t *
+read_frame(int fd, struct wire_hdr *h)
+{
+	uint8_t			 hdr[WIRE_HDR_LEN], *buf;
+	enum wire_status	 st;
+
+	read_all(fd, hdr, sizeof(hdr));
+	if ((st = wire_check_header(hdr, sizeof(hdr), WIRE_FRAME_CEILING,
+	    WIRE_LOCAL, h)) != WIRE_OK)
+		die("from cohortd: %s", wire_status_name(st));
+	if ((buf = malloc(h->len)) == NULL)
+		die("out of memory");
+	memcpy(buf, hdr, sizeof(hdr));
+	read_all(fd, buf + sizeof(hdr), h->len - sizeof(hdr));
+	return (buf);
+}
+
+static int
+cmd_rawpub(int argc, char **argv)
+{
+	struct sockaddr_un	 sun;
+	struct wire_ctl_hello	 hello;
+	struct wire_ctl_pub	 pub;
+	struct wire_ctl_error	 e;
+	struct wire_reader	 r;
+	struct wire_hdr		 h;
+	const char		*targets[1];
+	uint8_t			*buf, *frame;
+	uint32_t		 req_id, sent, n;
+	size_t			 len, cap, hlen;
+	int			 fd;
+
+	if (argc != 5)
+		usage();
+	len = number(argv[4], "size", WIRE_FRAME_CEILING - 65536);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, argv[1], sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path))
+		die("socket path too long");
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		die("connect %s: %s", argv[1], strerror(errno));
+	cap = WIRE_HDR_LEN + 64 + 2 * WIRE_SUBJECT_MAX + len;
+	if ((buf = calloc(1, cap)) == NULL)
+		die("out of memory");
+
+	memset(&hello, 0, sizeof(hello));
+	hello.version = CTL_VERSION;
+	hello.min_version = CTL_MIN_VERSION;
+	hello.pid = (uint32_t)getpid();
+	strlcpy(hello.name, "msgtool-raw", sizeof(hello.name));
+	write_all(fd, buf, wire_encode_ctl_hello(buf, cap, &hello));
+	frame = read_frame(fd, &h);
+	if (h.type != WT_CTL_WELCOME)
+		die("cohortd answered %s to CTL_HELLO", wire_type_name(h.type));
+	free(frame);
+
+	memset(&pub, 0, sizeof(pub));
+	pub.req_id = 1;
+	pub.flags = PUB_ACK;
+	pub.mode = PUB_UNICAST;
+	pub.ntargets = 1;
+	strlcpy(pub.subject, argv[3], sizeof(pub.subject));
+	targets[0] = argv[2];
+	if ((hlen = wire_encode_ctl_pub_head(buf, cap, &pub, targets,
+	    len)) == 0)
+		die("cannot encode CTL_PUB");
+	kind_fill("prng", buf + hlen, len);
+	write_all(fd, buf, hlen + len);
+	for (;;) {
+		frame = read_frame(fd, &h);
+		if (h.type == WT_CTL_ERROR) {
+			if (wire_decode_ctl_error(frame, h.len, &e) != WIRE_OK)
+				die("malformed CTL_ERROR");
+			printf("error %s: %s\n", wire_reason_name(e.code),
+			    e.text);
+			break;
+		}
+		if (h.type == WT_CTL_PUB_RESULT) {
+			if (wire_result_begin(frame, h.len, &r, &req_id, &sent,
+			    &n) != WIRE_OK)
+				die("malformed CTL_PUB_RESULT");
+			printf("delivered %" PRIu32 "\n", sent);
+			break;
+		}
+		free(frame);
+	}
+	free(frame);
+	free(buf);
+	close(fd);
+	return (0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct {
+		const char	*name;
+		int		(*fn)(int, char **);
+	} cmds[] = {
+		{ "pub", cmd_pub },
+		{ "recv", cmd_recv },
+		{ "unsub", cmd_unsub },
+		{ "requests", cmd_requests },
+		{ "serve", cmd_serve },
+		{ "sendsize", cmd_sendsize },
+		{ "expect", cmd_expect },
+		{ "rawpub", cmd_rawpub },
+		{ "stall", cmd_stall },
+		{ "gen", cmd_gen },
+	};
+	size_t	i;
+
+	if (argc < 2)
+		usage();
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0) {
+			cmd = cmds[i].name;
+			return (cmds[i].fn(argc - 1, argv + 1));
+		}
+	usage();
+}
