@@ -68,7 +68,7 @@ ping(struct cohort *c, const char *node, int count)
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (rv != COHORT_OK) {
 			/* Unreachable, no responder, timeout: all say why. */
-			printf("%s: %s\n", node, cohort_errmsg(c));
+			printf("%s\n", cohort_errmsg(c));
 			continue;
 		}
 		printf("%zu bytes from %s: seq=%d time=%.1f us\n", reply->len,
