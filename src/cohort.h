@@ -118,6 +118,14 @@ int		 cohort_stats(struct cohort *, struct cohort_stat **list,
 void		 cohort_stats_free(struct cohort_stat *);
 
 /*
+ * Administration: reload the daemon's config file (as SIGHUP does; an
+ * invalid file is COHORT_ERR_REFUSED and cohort_errmsg() says why), and
+ * switch debug logging on or off until the next reload.
+ */
+int		 cohort_reload(struct cohort *, int timeout_ms);
+int		 cohort_log_level(struct cohort *, int debug, int timeout_ms);
+
+/*
  * Membership events: after cohort_watch(c, 1, ...) the daemon pushes one
  * event per state change of any peer.  With a callback set they are
  * delivered by cohort_dispatch(); without one they queue for

@@ -25,6 +25,8 @@ struct ctl_cmd {
 static int	 cmd_members(struct ctl_env *, int, char **);
 static int	 cmd_events(struct ctl_env *, int, char **);
 static int	 cmd_stats(struct ctl_env *, int, char **);
+static int	 cmd_reload(struct ctl_env *, int, char **);
+static int	 cmd_log_level(struct ctl_env *, int, char **);
 
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "members", "", "list every configured node and its state",
@@ -45,7 +47,13 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "reply", "[-c count] [-t seconds] subject -- cmd [args]",
 	    "answer requests with cmd's output (request body on its stdin)",
 	    cmd_reply },
-	{ "stats", "", "daemon and per-peer counters", cmd_stats },
+	{ "stats", "[--prometheus]",
+	    "daemon and per-peer counters (or Prometheus text format)",
+	    cmd_stats },
+	{ "reload", "", "reload the daemon's config file (like SIGHUP)",
+	    cmd_reload },
+	{ "log-level", "debug|info", "switch debug logging on or off",
+	    cmd_log_level },
 };
 #define N_CMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
 
@@ -139,10 +147,12 @@ cmd_stats(struct ctl_env *env, int argc, char **argv)
 	struct cohort		*c;
 	struct cohort_stat	*st;
 	size_t			 i, j, n;
+	int			 prometheus = 0;
 
-	(void)argv;
-	if (argc > 1)
-		return (ctl_fail("stats takes no arguments"));
+	if (argc == 2 && strcmp(argv[1], "--prometheus") == 0)
+		prometheus = 1;
+	else if (argc > 1)
+		return (ctl_fail("usage: stats [--prometheus]"));
 	if ((c = ctl_connect(env)) == NULL)
 		return (1);
 	if (cohort_stats(c, &st, &n, env->timeout_ms) != COHORT_OK) {
@@ -150,8 +160,10 @@ cmd_stats(struct ctl_env *env, int argc, char **argv)
 		cohort_close(c);
 		return (1);
 	}
+	if (prometheus)
+		ctl_prometheus(stdout, st, n);
 	/* Print section by section: runs of the same section and name. */
-	for (i = 0; i < n; i = j) {
+	for (i = 0; !prometheus && i < n; i = j) {
 		for (j = i + 1; j < n; j++)
 			if (strcmp(st[j].section, st[i].section) != 0 ||
 			    strcmp(st[j].name, st[i].name) != 0)
@@ -161,6 +173,42 @@ cmd_stats(struct ctl_env *env, int argc, char **argv)
 	cohort_stats_free(st);
 	cohort_close(c);
 	return (fflush(stdout) == 0 ? 0 : 1);
+}
+
+static int
+cmd_reload(struct ctl_env *env, int argc, char **argv)
+{
+	struct cohort	*c;
+	int		 rv;
+
+	(void)argv;
+	if (argc > 1)
+		return (ctl_fail("reload takes no arguments"));
+	if ((c = ctl_connect(env)) == NULL)
+		return (1);
+	if ((rv = cohort_reload(c, env->timeout_ms)) != COHORT_OK)
+		fprintf(stderr, "cohortctl: reload: %s\n", cohort_errmsg(c));
+	cohort_close(c);
+	return (rv == COHORT_OK ? 0 : 1);
+}
+
+static int
+cmd_log_level(struct ctl_env *env, int argc, char **argv)
+{
+	struct cohort	*c;
+	int		 rv, debug;
+
+	if (argc != 2 || (strcmp(argv[1], "debug") != 0 &&
+	    strcmp(argv[1], "info") != 0))
+		return (ctl_fail("usage: log-level debug|info"));
+	debug = strcmp(argv[1], "debug") == 0;
+	if ((c = ctl_connect(env)) == NULL)
+		return (1);
+	if ((rv = cohort_log_level(c, debug, env->timeout_ms)) != COHORT_OK)
+		fprintf(stderr, "cohortctl: log-level: %s\n",
+		    cohort_errmsg(c));
+	cohort_close(c);
+	return (rv == COHORT_OK ? 0 : 1);
 }
 
 static int

@@ -53,30 +53,61 @@ wall_ms(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
-static int
-nodes_equal(const struct cohort_conf *a, const struct cohort_conf *b)
+/*
+ * What cannot change while running is put back to its running value,
+ * each with a warning that names it: the node's identity, its listening
+ * address, the socket path, and the message size (read limits are set
+ * per stream when it opens).
+ */
+static void
+reload_keep(struct cohortd *sc, struct cohort_conf *nc)
 {
-	size_t	i;
+	const struct conf_node	*old_self = &sc->conf.nodes[sc->conf.self];
+	struct conf_node	*new_self;
 
-	if (a->n_nodes != b->n_nodes)
-		return (0);
-	for (i = 0; i < a->n_nodes; i++)
-		if (strcmp(a->nodes[i].id, b->nodes[i].id) != 0 ||
-		    strcmp(a->nodes[i].address, b->nodes[i].address) != 0 ||
-		    a->nodes[i].port != b->nodes[i].port)
-			return (0);
-	return (1);
+	if (strcmp(nc->cluster, sc->conf.cluster) != 0)
+		log_warnx("reload: cluster takes effect at the next restart");
+	if (strcmp(nc->node_id, sc->conf.node_id) != 0)
+		log_warnx("reload: node_id takes effect at the next restart");
+	if (strcmp(nc->socket, sc->conf.socket) != 0)
+		log_warnx("reload: socket takes effect at the next restart");
+	if (nc->lim.max_message_size != sc->conf.lim.max_message_size)
+		log_warnx("reload: limits.max_message_size takes effect at "
+		    "the next restart; keeping %u",
+		    sc->conf.lim.max_message_size);
+	strlcpy(nc->cluster, sc->conf.cluster, sizeof(nc->cluster));
+	strlcpy(nc->socket, sc->conf.socket, sizeof(nc->socket));
+	nc->lim.max_message_size = sc->conf.lim.max_message_size;
+	if (config_find_node(nc, sc->conf.node_id) == NULL) {
+		/* Cannot happen: -n or node_id pins it.  Keep the old. */
+		return;
+	}
+	strlcpy(nc->node_id, sc->conf.node_id, sizeof(nc->node_id));
+	new_self = (struct conf_node *)config_find_node(nc, nc->node_id);
+	nc->self = (size_t)(new_self - nc->nodes);
+	if (strcmp(new_self->address, old_self->address) != 0 ||
+	    new_self->port != old_self->port) {
+		log_warnx("reload: this node's own address and port take "
+		    "effect at the next restart; still on %s port %u",
+		    old_self->address, old_self->port);
+		strlcpy(new_self->address, old_self->address,
+		    sizeof(new_self->address));
+		new_self->port = old_self->port;
+	}
 }
 
 /*
- * SIGHUP: parse the file again.  An invalid file changes nothing.  Log
- * level, heartbeat, reconnect and limits apply at once; the identity of
- * the node, the node list and the socket need a restart and are named.
+ * SIGHUP or cohortctl reload: parse the file again.  An invalid file
+ * changes nothing and says why.  Otherwise the differences are applied
+ * without touching streams to unchanged peers.  msg gets one line for
+ * the one who asked.
  */
-static void
-cohortd_reload(struct cohortd *sc)
+int
+cohortd_reload(struct cohortd *sc, char *msg, size_t len)
 {
-	struct cohort_conf	 nc;
+	struct cohort_conf	 nc, old;
+	struct wire_unreached	*u;
+	struct peer_changes	 ch;
 	char			 err[512];
 
 	notify_reloading();
@@ -84,30 +115,33 @@ cohortd_reload(struct cohortd *sc)
 	    sizeof(err)) == -1) {
 		log_warnx("reload refused, still running on the old config: "
 		    "%s", err);
+		snprintf(msg, len, "reload refused, still running on the old "
+		    "config: %s", err);
 		notify_ready(sc);
-		return;
+		return (-1);
 	}
-	if (strcmp(nc.cluster, sc->conf.cluster) != 0 ||
-	    strcmp(nc.node_id, sc->conf.node_id) != 0 ||
-	    strcmp(nc.socket, sc->conf.socket) != 0 ||
-	    !nodes_equal(&nc, &sc->conf))
-		log_warnx("reload: changes to cluster, node_id, nodes or "
-		    "socket take effect at the next restart; they were not "
-		    "applied");
-	/* Read limits are set per stream when it opens: not live. */
-	if (nc.lim.max_message_size != sc->conf.lim.max_message_size) {
-		log_warnx("reload: limits.max_message_size takes effect at "
-		    "the next restart; keeping %u",
-		    sc->conf.lim.max_message_size);
-		nc.lim.max_message_size = sc->conf.lim.max_message_size;
+	if ((u = reallocarray(sc->unreached, nc.n_nodes, sizeof(*u))) ==
+	    NULL) {
+		config_free(&nc);
+		snprintf(msg, len, "reload refused: out of memory");
+		notify_ready(sc);
+		return (-1);
 	}
-	sc->conf.lim = nc.lim;
-	sc->conf.log_debug = nc.log_debug;
+	sc->unreached = u;
+	reload_keep(sc, &nc);
+	old = sc->conf;
+	sc->conf = nc;
 	log_setverbose(sc->debug || sc->conf.log_debug);
-	config_free(&nc);
-	peer_apply_conf(sc);
-	log_info("reloaded %s", sc->conf_path);
+	peer_reconfigure(sc, &ch);
+	config_free(&old);
+	log_info("reloaded %s: %zu nodes added, %zu removed, %zu readdressed, "
+	    "%zu unchanged", sc->conf_path, ch.added, ch.removed, ch.changed,
+	    ch.kept);
+	snprintf(msg, len, "reloaded %s: %zu nodes added, %zu removed, %zu "
+	    "readdressed, %zu unchanged", sc->conf_path, ch.added, ch.removed,
+	    ch.changed, ch.kept);
 	notify_ready(sc);
+	return (0);
 }
 
 static void
@@ -130,8 +164,10 @@ cohortd_signal_cb(evutil_socket_t sig, short ev, void *arg)
 
 	(void)ev;
 	if (sig == SIGHUP) {
+		char	msg[WIRE_TEXT_MAX + 1];
+
 		log_info("SIGHUP: reloading %s", sc->conf_path);
-		cohortd_reload(sc);
+		(void)cohortd_reload(sc, msg, sizeof(msg));
 		return;
 	}
 	if (sc->stopping)

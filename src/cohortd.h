@@ -114,6 +114,9 @@ struct cohortd {
 	struct cohortd_stats	 stats;
 };
 
+/* cohortd.c */
+int		 cohortd_reload(struct cohortd *, char *, size_t);
+
 /* Clocks: monotonic microseconds for timers, wall milliseconds for users. */
 uint64_t	 now_us(void);
 uint64_t	 wall_ms(void);
@@ -123,7 +126,11 @@ int		 peer_init(struct cohortd *);
 void		 peer_shutdown(struct cohortd *);
 int		 peer_flushed(struct cohortd *);
 void		 peer_free_all(struct cohortd *);
-void		 peer_apply_conf(struct cohortd *);
+struct peer_changes {
+	size_t		 added, removed, changed, kept;
+};
+/* Bring the peers in line with sc->conf, just replaced by a reload. */
+void		 peer_reconfigure(struct cohortd *, struct peer_changes *);
 size_t		 peer_count_up(struct cohortd *);
 /* Fill a member record for node i of the config (self included). */
 void		 peer_member(struct cohortd *, size_t, struct wire_member *);

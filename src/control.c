@@ -307,6 +307,9 @@ control_stats(struct client *cl, uint32_t req_id)
 	wire_stats_add(&w, "peers", sc->conf.n_nodes - 1);
 	wire_stats_add(&w, "peers_up", peer_count_up(sc));
 	wire_stats_add(&w, "clients", sc->n_clients);
+	wire_stats_add(&w, "hb_interval_ms", sc->conf.lim.hb_interval_ms);
+	wire_stats_add(&w, "hb_timeout_ms", sc->conf.lim.hb_timeout_ms);
+	wire_stats_add(&w, "log_debug", (uint64_t)log_getverbose());
 	wire_stats_add(&w, "conns_accepted", st->conns_accepted);
 	wire_stats_add(&w, "conns_refused", st->conns_refused);
 	wire_stats_add(&w, "refused_by_peer", st->refused_by_peer);
@@ -347,6 +350,20 @@ control_stats(struct client *cl, uint32_t req_id)
 	else
 		(void)client_send(cl, buf, len);
 	free(buf);
+}
+
+static void
+control_reload(struct client *cl, uint32_t req_id)
+{
+	char	msg[WIRE_TEXT_MAX + 1];
+
+	log_info("reload asked by client %llu (%s pid %ld uid %ld)",
+	    (unsigned long long)cl->id, cl->name, (long)cl->pid,
+	    (long)cl->uid);
+	if (cohortd_reload(cl->sc, msg, sizeof(msg)) == -1)
+		client_error(cl, req_id, REASON_BAD_REQUEST, 0, "%s", msg);
+	else
+		control_ok(cl, req_id);
 }
 
 static void
@@ -485,6 +502,22 @@ control_dispatch(struct client *cl, const struct wire_hdr *hdr,
 		if ((st = wire_decode_ctl_req(buf, hdr->len, hdr->type,
 		    &m.req)) == WIRE_OK)
 			control_stats(cl, m.req.req_id);
+		break;
+	case WT_CTL_RELOAD:
+		if ((st = wire_decode_ctl_req(buf, hdr->len, hdr->type,
+		    &m.req)) == WIRE_OK)
+			control_reload(cl, m.req.req_id);
+		break;
+	case WT_CTL_LOG_LEVEL:
+		if ((st = wire_decode_ctl_watch(buf, hdr->len, &m.watch)) ==
+		    WIRE_OK) {
+			log_setverbose(m.watch.on);
+			log_info("log level set to %s by client %llu (%s pid "
+			    "%ld uid %ld)", m.watch.on ? "debug" : "info",
+			    (unsigned long long)cl->id, cl->name,
+			    (long)cl->pid, (long)cl->uid);
+			control_ok(cl, m.watch.req_id);
+		}
 		break;
 	case WT_CTL_WATCH:
 		if ((st = wire_decode_ctl_watch(buf, hdr->len, &m.watch)) ==

@@ -20,6 +20,8 @@ struct ctl_output {
 
 extern const struct ctl_output ctl_output_text;
 extern const struct ctl_output ctl_output_json;
+/* Statistics in the Prometheus text exposition format. */
+void	 ctl_prometheus(FILE *, const struct cohort_stat *, size_t);
 
 /* A JSON string literal, quotes included, for any bytes. */
 void	 ctl_json_string(FILE *, const char *, size_t);

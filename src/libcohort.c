@@ -1078,8 +1078,9 @@ cohort_stats_free(struct cohort_stat *list)
 	free(list);
 }
 
-int
-cohort_watch(struct cohort *c, int on, int timeout_ms)
+/* CTL_WATCH and CTL_LOG_LEVEL: an on/off switch, answered by CTL_OK. */
+static int
+cohort_switch(struct cohort *c, uint32_t type, int on, int timeout_ms)
 {
 	struct wire_ctl_watch	m;
 	struct cohort_wait	w;
@@ -1092,9 +1093,31 @@ cohort_watch(struct cohort *c, int on, int timeout_ms)
 	w.type = WT_CTL_OK;
 	w.req_id = m.req_id = ++c->next_req;
 	m.on = on ? 1 : 0;
-	c->out_len += wire_encode_ctl_watch(c->out + c->out_len,
-	    c->out_cap - c->out_len, &m);
+	c->out_len += wire_encode_ctl_switch(c->out + c->out_len,
+	    c->out_cap - c->out_len, type, &m);
 	return (cohort_call(c, &w, deadline_of(timeout_ms)));
+}
+
+int
+cohort_watch(struct cohort *c, int on, int timeout_ms)
+{
+	return (cohort_switch(c, WT_CTL_WATCH, on, timeout_ms));
+}
+
+int
+cohort_log_level(struct cohort *c, int debug, int timeout_ms)
+{
+	return (cohort_switch(c, WT_CTL_LOG_LEVEL, debug, timeout_ms));
+}
+
+int
+cohort_reload(struct cohort *c, int timeout_ms)
+{
+	struct cohort_wait	w;
+
+	memset(&w, 0, sizeof(w));
+	w.type = WT_CTL_OK;
+	return (cohort_simple(c, WT_CTL_RELOAD, &w, timeout_ms));
 }
 
 static int

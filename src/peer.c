@@ -121,6 +121,8 @@ static void	 peer_write_cb(struct bufferevent *, void *);
 static void	 peer_event_cb(struct bufferevent *, short, void *);
 static void	 peer_protocol_error(struct pconn *, const char *);
 static void	 peer_uncongest(struct peer *);
+static int	 peer_resolve(const char *, uint16_t, struct sockaddr_storage *,
+		    socklen_t *, char *, size_t);
 
 static struct peer *
 peer_find(struct cohortd *sc, const char *id)
@@ -949,10 +951,19 @@ peer_dial(struct peer *p)
 	struct sockaddr_storage	 src;
 	socklen_t		 srclen;
 	struct pconn		*c;
+	char			 err[128];
 	int			 fd;
 
 	if (p->dial != NULL || p->conn != NULL || sc->stopping)
 		return;
+	if (p->sslen == 0 && peer_resolve(p->node.address, p->node.port,
+	    &p->ss, &p->sslen, err, sizeof(err)) == -1) {
+		if (ratelim_allow(&p->rl, time(NULL)))
+			peer_log(log_warnx, p, "cannot resolve: %s", err);
+		p->sslen = 0;
+		act_redial(p);
+		return;
+	}
 	fd = socket(p->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1) {
@@ -1184,10 +1195,13 @@ peer_new(struct cohortd *sc, const struct conf_node *n)
 	p->node = *n;
 	p->state = MEMBER_UNKNOWN;
 	p->since_ms = wall_ms();
+	/* A name that does not resolve yet is tried again at each dial. */
 	if (peer_resolve(n->address, n->port, &p->ss, &p->sslen, err,
-	    sizeof(err)) == -1)
-		fatalx("%s:%d: cannot resolve the address %s of node %s: %s",
-		    sc->conf.path, n->line, n->address, n->id, err);
+	    sizeof(err)) == -1) {
+		log_warnx("%s:%d: cannot resolve the address %s of node %s "
+		    "yet: %s", sc->conf.path, n->line, n->address, n->id, err);
+		p->sslen = 0;
+	}
 	p->ev_redial = evtimer_new(sc->base, peer_redial_cb, p);
 	p->ev_echo = evtimer_new(sc->base, peer_echo_cb, p);
 	p->ev_dead = evtimer_new(sc->base, peer_dead_cb, p);
@@ -1323,15 +1337,114 @@ peer_member(struct cohortd *sc, size_t i, struct wire_member *m)
 	m->since_ms = p->since_ms;
 }
 
-void
-peer_apply_conf(struct cohortd *sc)
+/* A node left the config: tell it, tell the watchers, forget it. */
+static void
+peer_remove(struct peer *p)
 {
-	struct peer	*p;
+	struct cohortd	*sc = p->sc;
+	struct pconn	*c;
+	struct wire_bye	 b;
+	uint8_t		 buf[WIRE_HDR_LEN + 8 + WIRE_ID_MAX + WIRE_TEXT_MAX];
 
-	/* Heartbeat settings take effect at the next tick of each timer. */
+	if (p->conn != NULL) {
+		memset(&b, 0, sizeof(b));
+		b.reason = REASON_REMOVED;
+		strlcpy(b.node_id, self_id(sc), sizeof(b.node_id));
+		snprintf(b.text, sizeof(b.text), "%s's config no longer lists "
+		    "%s", self_id(sc), p->node.id);
+		conn_finish(p->conn, buf, wire_encode_bye(buf, sizeof(buf),
+		    &b));
+	}
+	/* Streams outlive their peer for a moment: cut the link. */
+	TAILQ_FOREACH(c, &sc->conns, entry)
+		if (c->peer == p) {
+			if (c->state != CONN_CLOSING)
+				conn_close(c);
+			c->peer = NULL;
+		}
+	TAILQ_FOREACH(c, &sc->graveyard, entry)
+		if (c->peer == p)
+			c->peer = NULL;
+	if (p->state != MEMBER_LEFT)
+		peer_set_state(p, MEMBER_LEFT, "removed from the config");
+	evtimer_del(p->ev_redial);
+	TAILQ_REMOVE(&sc->peers, p, entry);
+	HASH_DEL(sc->peer_index, p);
+	event_free(p->ev_redial);
+	event_free(p->ev_echo);
+	event_free(p->ev_dead);
+	event_free(p->ev_handover);
+	free(p);
+}
+
+/* The node moved: drop what we have, dial the new address. */
+static void
+peer_readdress(struct peer *p, const struct conf_node *n)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+	char			err[128];
+
+	if (peer_resolve(n->address, n->port, &ss, &len, err,
+	    sizeof(err)) == -1) {
+		peer_log(log_warnx, p, "reload: cannot resolve the new "
+		    "address %s: %s; keeping the old one", n->address, err);
+		return;
+	}
+	peer_log(log_info, p, "reload: moves to %s port %u", n->address,
+	    n->port);
+	p->node = *n;
+	p->ss = ss;
+	p->sslen = len;
+	if (p->dial != NULL)
+		conn_close(p->dial);
+	if (p->conn != NULL)
+		peer_fsm(p, PEV_CLOSED, "address changed in the config");
+	else {
+		evtimer_del(p->ev_redial);
+		p->attempts = 0;
+		peer_dial(p);
+	}
+}
+
+void
+peer_reconfigure(struct cohortd *sc, struct peer_changes *ch)
+{
+	const struct conf_node	*n;
+	struct peer		*p, *tmp;
+	size_t			 i;
+
+	memset(ch, 0, sizeof(*ch));
+	TAILQ_FOREACH_SAFE(p, &sc->peers, entry, tmp) {
+		if ((n = config_find_node(&sc->conf, p->node.id)) == NULL ||
+		    n == &sc->conf.nodes[sc->conf.self]) {
+			peer_log(log_info, p, "reload: removed from the "
+			    "config");
+			peer_remove(p);
+			ch->removed++;
+		} else if (strcmp(n->address, p->node.address) != 0 ||
+		    n->port != p->node.port) {
+			peer_readdress(p, n);
+			ch->changed++;
+		} else {
+			p->node.line = n->line;
+			ch->kept++;
+		}
+	}
+	for (i = 0; i < sc->conf.n_nodes; i++) {
+		if (i == sc->conf.self || peer_find(sc, sc->conf.nodes[i].id))
+			continue;
+		p = peer_new(sc, &sc->conf.nodes[i]);
+		peer_log(log_info, p, "reload: added to the config");
+		peer_dial(p);
+		ch->added++;
+	}
+	/* Heartbeat settings: the next ECHO uses the new interval; the
+	 * failure timer is re-armed with the new timeout now. */
 	TAILQ_FOREACH(p, &sc->peers, entry)
 		if (p->state == MEMBER_UP)
 			timer_add_ms(p->ev_dead, sc->conf.lim.hb_timeout_ms);
+	notify_status(sc);
 }
 
 /* One CTL_STATS section per peer. */

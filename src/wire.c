@@ -574,7 +574,7 @@ wire_encode_ctl_req(uint8_t *buf, size_t cap, uint32_t type,
 	struct wire_writer	w;
 
 	if (type != WT_CTL_OK && type != WT_CTL_MEMBERS_REQ &&
-	    type != WT_CTL_STATS_REQ)
+	    type != WT_CTL_STATS_REQ && type != WT_CTL_RELOAD)
 		return (0);
 	wr_init(&w, buf, cap, type);
 	wr_u32(&w, m->req_id);
@@ -588,7 +588,7 @@ wire_decode_ctl_req(const uint8_t *buf, size_t len, uint32_t type,
 	struct wire_reader	r;
 
 	if (type != WT_CTL_OK && type != WT_CTL_MEMBERS_REQ &&
-	    type != WT_CTL_STATS_REQ)
+	    type != WT_CTL_STATS_REQ && type != WT_CTL_RELOAD)
 		return (WIRE_BAD_TYPE);
 	rd_init(&r, buf, len);
 	m->req_id = rd_u32(&r);
@@ -600,9 +600,19 @@ wire_decode_ctl_req(const uint8_t *buf, size_t len, uint32_t type,
 size_t
 wire_encode_ctl_watch(uint8_t *buf, size_t cap, const struct wire_ctl_watch *m)
 {
+	return (wire_encode_ctl_switch(buf, cap, WT_CTL_WATCH, m));
+}
+
+/* CTL_WATCH and CTL_LOG_LEVEL: a request id and an on/off switch. */
+size_t
+wire_encode_ctl_switch(uint8_t *buf, size_t cap, uint32_t type,
+    const struct wire_ctl_watch *m)
+{
 	struct wire_writer	w;
 
-	wr_init(&w, buf, cap, WT_CTL_WATCH);
+	if (type != WT_CTL_WATCH && type != WT_CTL_LOG_LEVEL)
+		return (0);
+	wr_init(&w, buf, cap, type);
 	wr_u32(&w, m->req_id);
 	wr_u8(&w, m->on);
 	return (wr_finish(&w));

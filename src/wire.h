@@ -259,6 +259,9 @@ size_t		 wire_encode_ctl_req(uint8_t *, size_t, uint32_t,
 		    const struct wire_ctl_req *);
 size_t		 wire_encode_ctl_watch(uint8_t *, size_t,
 		    const struct wire_ctl_watch *);
+/* CTL_LOG_LEVEL has CTL_WATCH's layout: on = debug. */
+size_t		 wire_encode_ctl_switch(uint8_t *, size_t, uint32_t,
+		    const struct wire_ctl_watch *);
 size_t		 wire_encode_ctl_event(uint8_t *, size_t,
 		    const struct wire_ctl_event *);
 
