@@ -278,8 +278,14 @@ main(int argc, char *argv[])
 			verbose = 1;
 			break;
 		case 'V':
-			printf("cohortd %s (protocol %d)\n", PACKAGE_VERSION,
-			    PROTO_VERSION);
+			printf("cohortd %s (protocol %d, systemd notify: %s)\n",
+			    PACKAGE_VERSION, PROTO_VERSION,
+#ifdef HAVE_LIBSYSTEMD
+			    "yes"
+#else
+			    "no"
+#endif
+			    );
 			return (0);
 		default:
 			usage(stderr);

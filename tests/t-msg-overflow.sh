@@ -9,7 +9,7 @@
 need_loopback
 
 cluster_conf 35 2 "heartbeat = { interval_ms = 200; timeout_ms = 2000; };
-limits = { max_message_size = 1024; client_queue_bytes = 262144; };"
+limits = { max_message_size = 65536; client_queue_bytes = 262144; };"
 for i in 1 2; do start_node $i; done
 memberwait 1 n2 up >/dev/null || exit 1
 memberwait 2 n1 up >/dev/null || exit 1
@@ -19,9 +19,10 @@ spawn "$T/st" $COHORT_WRAP "$MSGTOOL" stall "$(sock 2)" ov.x "$T/go" "$secs"
 st=$SPAWNED
 wait_subs 2 1
 o0=$(dstat 2 client_queue_overflows)
-# 2,000 bodies of 1,001 bytes: frames straddle every buffer boundary.
-out=$(mt pub "$(sock 1)" n2 ov.x 2000 1001) || fail "pub: $out"
-[ "$out" = "sent=2000 refused=0" ] || fail "pub: $out"
+# 200 bodies of 20,001 bytes: larger than what the daemon writes to a
+# socket at once (16 KiB), so that the stream is cut inside a frame.
+out=$(mt pub "$(sock 1)" n2 ov.x 200 20001) || fail "pub: $out"
+[ "$out" = "sent=200 refused=0" ] || fail "pub: $out"
 wait_stat 2 client_queue_overflows $((o0 + 1))
 wait_subs 2 0
 grep -q 'client [0-9]* (msgtool pid [0-9]*) does not read: [0-9]* bytes queued, limits.client_queue_bytes is 262144; disconnecting it' \
