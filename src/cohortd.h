@@ -65,6 +65,8 @@ struct cohortd_stats {
 	uint64_t	 subs_refused;		/* subscriptions_per_client */
 	uint64_t	 peer_queue_full;	/* peer_queue_bytes reached */
 	uint64_t	 clients_paused;	/* publishers slowed for it */
+	uint64_t	 subscribers_full;	/* client_queue_bytes reached */
+	uint64_t	 peer_reads_paused;	/* peer streams slowed for it */
 };
 
 struct cohortd {
@@ -90,6 +92,7 @@ struct cohortd {
 	/* control.c */
 	struct client_list	 clients;
 	size_t			 n_clients;
+	size_t			 n_full_clients;	/* slow subscribers */
 	uint64_t		 next_client_id;
 	struct evconnlistener	*ctl_listener;
 	char			 ctl_path[CONF_SOCKET_MAX + 1];
@@ -137,6 +140,9 @@ void		 peer_member(struct cohortd *, size_t, struct wire_member *);
 void		 peer_stats(struct cohortd *, struct wire_writer *);
 /* Is the node's output queue over limits.peer_queue_bytes? */
 int		 peer_congested(struct cohortd *, const char *);
+/* Stop reading a peer's stream (a subscriber is full); resume them all. */
+void		 peer_pause_read(struct cohortd *, const char *);
+void		 peer_resume_reads(struct cohortd *);
 /* 0 if node is up, else REASON_NODE_UNKNOWN or REASON_NODE_DOWN. */
 int		 peer_state_reason(struct cohortd *, const char *);
 /* Queue head + body on node's stream: 0, or a reason as above. */
@@ -156,7 +162,11 @@ int		 control_init(struct cohortd *);
 void		 control_shutdown(struct cohortd *);
 void		 control_broadcast_event(struct cohortd *,
 		    const struct wire_ctl_event *);
-/* Queue head + body to a client: 0, or -1 if it is gone or overflowed. */
+/*
+ * Queue head + body to a client: 0; 1 if it is now a full subscriber,
+ * whose sources the caller must pause (policy "backpressure"); -1 if it
+ * is gone or was disconnected for overflowing.
+ */
 int		 control_deliver(struct client *, const uint8_t *, size_t,
 		    const uint8_t *, size_t);
 void		 control_error(struct client *, uint32_t, int, const char *,
@@ -187,6 +197,7 @@ int		 relay_unsubscribe(struct cohortd *, struct client *,
 size_t		 relay_subscriptions(struct cohortd *);
 void		 relay_client_gone(struct cohortd *, struct client *);
 void		 relay_peer_drained(struct cohortd *, const char *);
+void		 relay_subscribers_drained(struct cohortd *);
 
 /* notify.c: sd_notify, a no-op without libsystemd. */
 void		 notify_ready(struct cohortd *);

@@ -59,7 +59,10 @@ static const struct conf_num {
 
 static const char *const conf_top_keys[] = {
 	"cluster", "node_id", "nodes", "socket", "heartbeat", "reconnect",
-	"limits", "log", NULL
+	"limits", "log", "policy", NULL
+};
+static const char *const conf_policy_keys[] = {
+	"slow_subscriber", NULL
 };
 static const char *const conf_node_keys[] = {
 	"id", "address", "port", NULL
@@ -304,6 +307,39 @@ conf_read_log(struct conf_ctx *cx, const config_setting_t *root,
 	return (0);
 }
 
+/*
+ * policy.slow_subscriber: what to do with a local subscriber whose
+ * unread messages reach limits.client_queue_bytes.
+ */
+static int
+conf_read_policy(struct conf_ctx *cx, const config_setting_t *root,
+    struct cohort_conf *conf)
+{
+	const config_setting_t	*g, *s;
+	char			 v[32];
+
+	conf->slow_disconnect = 0;
+	if ((g = config_setting_get_member(root, "policy")) == NULL)
+		return (0);
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+		return (conf_error(cx, conf_line(g), "policy must be a group: "
+		    "policy = { slow_subscriber = \"backpressure\"; };"));
+	if (conf_check_keys(cx, g, conf_policy_keys, "policy") == -1)
+		return (-1);
+	if ((s = config_setting_get_member(g, "slow_subscriber")) == NULL)
+		return (0);
+	if (conf_get_str(cx, s, "policy.slow_subscriber", v,
+	    sizeof(v) - 1) == -1)
+		return (-1);
+	if (strcmp(v, "disconnect") == 0)
+		conf->slow_disconnect = 1;
+	else if (strcmp(v, "backpressure") != 0)
+		return (conf_error(cx, conf_line(s), "policy.slow_subscriber "
+		    "\"%s\" is not valid (allowed: \"backpressure\", "
+		    "\"disconnect\")", v));
+	return (0);
+}
+
 /* The numeric groups: heartbeat, reconnect, limits. */
 static int
 conf_read_numbers(struct conf_ctx *cx, const config_setting_t *root,
@@ -439,6 +475,7 @@ conf_walk(struct conf_ctx *cx, config_t *cf, const char *node_override,
 			    "absolute path"));
 	}
 	if (conf_read_log(cx, root, conf) == -1 ||
+	    conf_read_policy(cx, root, conf) == -1 ||
 	    conf_read_numbers(cx, root, conf) == -1 ||
 	    conf_check_relations(cx, root, conf) == -1)
 		return (-1);
@@ -725,6 +762,8 @@ config_print(const struct cohort_conf *conf, FILE *fp)
 	fprintf(fp, ";\n");
 	fprintf(fp, "log = { level = \"%s\"; };\n",
 	    conf->log_debug ? "debug" : "info");
+	fprintf(fp, "policy = { slow_subscriber = \"%s\"; };\n",
+	    conf->slow_disconnect ? "disconnect" : "backpressure");
 	for (i = 0; i < N_NUM; i++) {
 		const struct conf_num	*cn = &conf_num_tbl[i];
 

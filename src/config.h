@@ -48,6 +48,7 @@ struct cohort_conf {
 	size_t		 self;		/* index of node_id in nodes */
 	char		 socket[CONF_SOCKET_MAX + 1];
 	int		 log_debug;
+	int		 slow_disconnect;	/* policy.slow_subscriber */
 	struct conf_limits lim;
 };
 

@@ -55,7 +55,9 @@ struct client {
 	uint32_t		 n_requests;	/* in flight, see relay.c */
 	uint64_t		 match_gen;	/* see control_client_mark */
 	int			 paused;	/* reading stopped: backpressure */
+	/* the peer whose queue must drain, or "" for full subscribers */
 	char			 waiting_for[WIRE_ID_MAX + 1];
+	int			 full;		/* a slow subscriber, see below */
 	struct event		*resume;	/* reads what arrived meanwhile */
 	int			 closing;
 	int			 dead;
@@ -63,6 +65,8 @@ struct client {
 
 static void	 client_read_cb(struct bufferevent *, void *);
 static void	 control_ok(struct client *, uint32_t);
+static void	 client_unfull(struct client *);
+static int	 client_fill(struct client *);
 static void	 client_resume_cb(evutil_socket_t, short, void *);
 static void	 client_write_cb(struct bufferevent *, void *);
 static void	 client_event_cb(struct bufferevent *, short, void *);
@@ -94,6 +98,7 @@ client_free(struct client *cl)
 		HASH_DEL(cl->subs, cs);
 		free(cs);
 	}
+	client_unfull(cl);
 	TAILQ_REMOVE(&cl->sc->clients, cl, entry);
 	cl->sc->n_clients--;
 	bufferevent_free(cl->bev);
@@ -124,17 +129,23 @@ client_linger_cb(evutil_socket_t fd, short ev, void *arg)
 }
 
 /*
- * Would len more bytes take the client past limits.client_queue_bytes?
- * Then it is not reading: it is disconnected, logged and counted.
+ * Would len more bytes take the client past its bound?  Then it is not
+ * reading: it is disconnected, logged and counted.  The bound is
+ * limits.client_queue_bytes; under policy.slow_subscriber "backpressure"
+ * the sources feeding a full subscriber are paused at that mark (see
+ * control_deliver), and only what was in flight may pass it, so the hard
+ * bound there is twice the limit.
  */
 static int
 client_overflow(struct client *cl, size_t len)
 {
 	struct cohortd	*sc = cl->sc;
 	struct evbuffer	*out = bufferevent_get_output(cl->bev);
+	size_t		 bound = sc->conf.lim.client_queue_bytes;
 
-	if (evbuffer_get_length(out) + len > sc->conf.lim.client_queue_bytes &&
-	    !cl->closing) {
+	if (!sc->conf.slow_disconnect)
+		bound *= 2;
+	if (evbuffer_get_length(out) + len > bound && !cl->closing) {
 		sc->stats.client_queue_overflows++;
 		if (ratelim_allow(&sc->rl_ctl, time(NULL)))
 			log_warnx("client %llu (%s pid %ld) does not read: "
@@ -203,6 +214,8 @@ client_write_cb(struct bufferevent *bev, void *arg)
 	if (cl->closing && evbuffer_get_length(bufferevent_get_output(bev)) ==
 	    0)
 		client_close(cl);
+	else if (cl->full)
+		client_unfull(cl);
 }
 
 static void
@@ -343,6 +356,9 @@ control_stats(struct client *cl, uint32_t req_id)
 	wire_stats_add(&w, "subs_refused", st->subs_refused);
 	wire_stats_add(&w, "peer_queue_full", st->peer_queue_full);
 	wire_stats_add(&w, "clients_paused", st->clients_paused);
+	wire_stats_add(&w, "subscribers_full", st->subscribers_full);
+	wire_stats_add(&w, "peer_reads_paused", st->peer_reads_paused);
+	wire_stats_add(&w, "subscribers_full_now", sc->n_full_clients);
 	peer_stats(sc, &w);
 	if ((len = wire_stats_finish(&w)) == 0)
 		client_error(cl, req_id, REASON_LIMIT, 0, "statistics do not "
@@ -783,7 +799,52 @@ control_deliver(struct client *cl, const uint8_t *head, size_t hlen,
 		client_close(cl);
 		return (-1);
 	}
+	if (!cl->sc->conf.slow_disconnect &&
+	    evbuffer_get_length(out) > cl->sc->conf.lim.client_queue_bytes)
+		return (client_fill(cl));
 	return (0);
+}
+
+/*
+ * A subscriber whose queue passed limits.client_queue_bytes: the caller
+ * pauses whatever fed it, until every full subscriber is below half.
+ * Returns 1: delivered, but stop the source.
+ */
+static int
+client_fill(struct client *cl)
+{
+	struct cohortd	*sc = cl->sc;
+
+	if (cl->full)
+		return (1);
+	cl->full = 1;
+	sc->n_full_clients++;
+	sc->stats.subscribers_full++;
+	if (ratelim_allow(&sc->rl_ctl, time(NULL)))
+		log_info("client %llu (%s pid %ld) reads slowly: %u bytes "
+		    "queued (limits.client_queue_bytes); slowing its sources "
+		    "down", (unsigned long long)cl->id, cl->name,
+		    (long)cl->pid, sc->conf.lim.client_queue_bytes);
+	/* Called back below half: see client_write_cb. */
+	bufferevent_setwatermark(cl->bev, EV_WRITE,
+	    sc->conf.lim.client_queue_bytes / 2, 0);
+	bufferevent_setcb(cl->bev, client_read_cb, client_write_cb,
+	    client_event_cb, cl);
+	return (1);
+}
+
+static void
+client_unfull(struct client *cl)
+{
+	struct cohortd	*sc = cl->sc;
+
+	if (!cl->full)
+		return;
+	cl->full = 0;
+	if (!cl->dead)
+		bufferevent_setwatermark(cl->bev, EV_WRITE, 0, 0);
+	if (--sc->n_full_clients == 0)
+		relay_subscribers_drained(sc);
 }
 
 void

@@ -103,6 +103,8 @@ struct peer {
 	uint64_t		 srtt_us;
 
 	int			 congested;	/* output over the limit */
+	int			 read_paused;	/* a local subscriber is full */
+	struct event		*ev_resume;	/* reads what was buffered */
 	uint64_t		 queue_full;	/* times it got there */
 
 	uint64_t		 frames_in, frames_out;
@@ -325,6 +327,7 @@ conn_close(struct pconn *c)
 	if (p != NULL) {
 		if (p->conn == c) {
 			p->conn = NULL;
+			p->read_paused = 0;
 			/* Its queue is gone: publishers waiting on it resume. */
 			peer_uncongest(p);
 		}
@@ -888,7 +891,8 @@ peer_read_cb(struct bufferevent *bev, void *arg)
 	uint8_t			 raw[WIRE_HDR_LEN], *frame;
 	size_t			 max;
 
-	while (c->state == CONN_HELLO || c->state == CONN_ESTABLISHED) {
+	while ((c->state == CONN_HELLO || c->state == CONN_ESTABLISHED) &&
+	    (c->peer == NULL || c->peer->conn != c || !c->peer->read_paused)) {
 		max = c->state == CONN_ESTABLISHED ?
 		    config_max_frame(&c->sc->conf) : PEER_PREHELLO_MAX;
 		if (evbuffer_copyout(in, raw, sizeof(raw)) < (ev_ssize_t)
@@ -1051,6 +1055,12 @@ peer_dead_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)ev;
 	if (p->state != MEMBER_UP)
 		return;
+	/*
+	 * Silence while we do not read is our doing, not the peer's: it is
+	 * not a failure.  The clock starts again when reading resumes.
+	 */
+	if (p->read_paused)
+		p->last_rx_us = now_us();
 	rem = detector_remaining(p->last_rx_us, now_us(), timeout);
 	if (rem > 0) {
 		struct timeval	tv = { (time_t)(rem / 1000000),
@@ -1183,6 +1193,18 @@ peer_listen(struct cohortd *sc)
 	return (0);
 }
 
+/* Frames that arrived while reading was paused: handle them now. */
+static void
+peer_resume_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct peer	*p = arg;
+
+	(void)fd;
+	(void)ev;
+	if (p->conn != NULL && !p->read_paused)
+		peer_read_cb(p->conn->bev, p->conn);
+}
+
 static struct peer *
 peer_new(struct cohortd *sc, const struct conf_node *n)
 {
@@ -1206,8 +1228,9 @@ peer_new(struct cohortd *sc, const struct conf_node *n)
 	p->ev_echo = evtimer_new(sc->base, peer_echo_cb, p);
 	p->ev_dead = evtimer_new(sc->base, peer_dead_cb, p);
 	p->ev_handover = evtimer_new(sc->base, peer_handover_cb, p);
+	p->ev_resume = event_new(sc->base, -1, 0, peer_resume_cb, p);
 	if (p->ev_redial == NULL || p->ev_echo == NULL || p->ev_dead == NULL ||
-	    p->ev_handover == NULL)
+	    p->ev_handover == NULL || p->ev_resume == NULL)
 		fatalx("%s: cannot create timers", __func__);
 	TAILQ_INSERT_TAIL(&sc->peers, p, entry);
 	HASH_ADD_STR(sc->peer_index, node.id, p);
@@ -1291,6 +1314,7 @@ peer_free_all(struct cohortd *sc)
 		event_free(p->ev_echo);
 		event_free(p->ev_dead);
 		event_free(p->ev_handover);
+		event_free(p->ev_resume);
 		free(p);
 	}
 	if (sc->listener != NULL)
@@ -1374,6 +1398,7 @@ peer_remove(struct peer *p)
 	event_free(p->ev_echo);
 	event_free(p->ev_dead);
 	event_free(p->ev_handover);
+	event_free(p->ev_resume);
 	free(p);
 }
 
@@ -1542,4 +1567,39 @@ peer_broadcast(struct cohortd *sc, const uint8_t *head, size_t hlen,
 		n++;
 	}
 	return (n);
+}
+
+/*
+ * Backpressure towards a peer: a local subscriber is full, so stop
+ * reading the stream that feeds it.  The peer's queue to us then fills
+ * and it slows its own publishers in turn; nothing is dropped.
+ */
+void
+peer_pause_read(struct cohortd *sc, const char *node)
+{
+	struct peer	*p = peer_find(sc, node);
+
+	if (p == NULL || p->conn == NULL || p->read_paused)
+		return;
+	p->read_paused = 1;
+	sc->stats.peer_reads_paused++;
+	bufferevent_disable(p->conn->bev, EV_READ);
+	peer_log(log_debug, p, "reading paused: a local subscriber is full");
+}
+
+void
+peer_resume_reads(struct cohortd *sc)
+{
+	struct peer	*p;
+
+	TAILQ_FOREACH(p, &sc->peers, entry) {
+		if (!p->read_paused)
+			continue;
+		p->read_paused = 0;
+		p->last_rx_us = now_us();
+		if (p->conn == NULL)
+			continue;
+		bufferevent_enable(p->conn->bev, EV_READ);
+		event_active(p->ev_resume, EV_TIMEOUT, 0);
+	}
 }

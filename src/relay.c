@@ -146,11 +146,17 @@ relay_match(struct cohortd *sc, const char *subject)
 	return (co.n);
 }
 
-/* One copy to every local subscriber; returns how many got it. */
+/*
+ * One copy to every local subscriber; returns how many got it.  If one
+ * of them is full (policy "backpressure"), the source is paused: the
+ * peer stream it came from (from_peer), or the publishing client.
+ */
 static size_t
-relay_deliver_local(struct cohortd *sc, const char *origin,
-    const char *subject, const uint8_t *body, size_t len)
+relay_deliver_local(struct cohortd *sc, const char *from_peer,
+    struct client *from_client, const char *origin, const char *subject,
+    const uint8_t *body, size_t len)
 {
+	int			 rv, full = 0;
 	struct wire_ctl_msg	 m;
 	uint8_t			 head[WIRE_HDR_LEN + 20 + 2 * 2 +
 				    WIRE_ID_MAX + WIRE_SUBJECT_MAX];
@@ -166,11 +172,18 @@ relay_deliver_local(struct cohortd *sc, const char *origin,
 	if ((hlen = wire_encode_ctl_msg_head(head, sizeof(head), &m,
 	    len)) == 0)
 		return (0);
-	for (i = 0; i < n; i++)
-		if (control_deliver(sc->match_buf[i], head, hlen, body,
-		    len) == 0)
+	for (i = 0; i < n; i++) {
+		if ((rv = control_deliver(sc->match_buf[i], head, hlen, body,
+		    len)) >= 0)
 			got++;
+		if (rv == 1)
+			full = 1;
+	}
 	sc->stats.msgs_delivered += got;
+	if (full && from_peer != NULL)
+		peer_pause_read(sc, from_peer);
+	else if (full && from_client != NULL)
+		control_pause(from_client, "");
 	return (got);
 }
 
@@ -197,7 +210,7 @@ relay_answer(struct cohortd *sc, struct pending *pd, uint32_t flags,
 	strlcpy(m.origin, origin, sizeof(m.origin));
 	strlcpy(m.subject, pd->subject, sizeof(m.subject));
 	if ((hlen = wire_encode_ctl_msg_head(head, sizeof(head), &m,
-	    len)) != 0 && control_deliver(pd->cl, head, hlen, body, len) == 0)
+	    len)) != 0 && control_deliver(pd->cl, head, hlen, body, len) >= 0)
 		sc->stats.replies++;
 }
 
@@ -306,7 +319,7 @@ relay_request_in(struct cohortd *sc, const char *origin, uint64_t corr,
 	strlcpy(m.subject, subject, sizeof(m.subject));
 	if ((hlen = wire_encode_ctl_msg_head(head, sizeof(head), &m,
 	    len)) == 0 || control_deliver(tk->responder, head, hlen, body,
-	    len) != 0) {
+	    len) < 0) {
 		token_free(tk);
 		relay_reply_out(sc, origin, corr, DATA_NO_RESPONDER, subject,
 		    NULL, 0);
@@ -473,7 +486,7 @@ relay_send_one(struct cohortd *sc, struct client *cl, const char *node,
 	int	rv;
 
 	if (is_self(sc, node)) {
-		relay_deliver_local(sc, node, m->subject, m->body,
+		relay_deliver_local(sc, NULL, cl, node, m->subject, m->body,
 		    m->body_len);
 		return (1);
 	}
@@ -569,8 +582,8 @@ relay_publish(struct cohortd *sc, struct client *cl,
 			control_pause(cl, node);
 		sc->stats.msgs_sent += sent;
 		if (m->flags & PUB_SELF) {
-			relay_deliver_local(sc, sc->conf.node_id, m->subject,
-			    m->body, m->body_len);
+			relay_deliver_local(sc, NULL, cl, sc->conf.node_id,
+			    m->subject, m->body, m->body_len);
 			sent++;
 		}
 		break;
@@ -599,7 +612,7 @@ relay_data_in(struct cohortd *sc, const char *from, const struct wire_data *d)
 		relay_request_in(sc, from, d->corr, d->timeout_ms, d->subject,
 		    d->body, d->body_len);
 	else
-		relay_deliver_local(sc, from, d->subject, d->body,
+		relay_deliver_local(sc, from, NULL, from, d->subject, d->body,
 		    d->body_len);
 	return (0);
 }
@@ -643,6 +656,14 @@ relay_client_gone(struct cohortd *sc, struct client *cl)
 			    DATA_NO_RESPONDER, tk->subject, NULL, 0);
 			token_free(tk);
 		}
+}
+
+/* No subscriber is full any more: everything paused for them resumes. */
+void
+relay_subscribers_drained(struct cohortd *sc)
+{
+	peer_resume_reads(sc);
+	control_resume(sc, "");
 }
 
 /* A congested peer's queue drained (or went away). */
