@@ -93,7 +93,7 @@ enum kind_id {
 	K_CTL_WELCOME, K_CTL_ERROR, K_CTL_OK, K_CTL_MEMBERS_REQ,
 	K_CTL_MEMBERS, K_CTL_WATCH, K_CTL_EVENT, K_CTL_STATS_REQ,
 	K_CTL_STATS, K_CTL_SUB, K_CTL_UNSUB, K_CTL_PUB, K_CTL_PUB_RESULT,
-	K_CTL_MSG, K_CTL_REPLY, N_KINDS
+	K_CTL_MSG, K_CTL_REPLY, K_CTL_RELOAD, K_CTL_LOG_LEVEL, N_KINDS
 };
 
 /* What a decoder makes of bytes after the last field. */
@@ -482,6 +482,18 @@ dec_stats_req(const uint8_t *b, size_t len, union msg *u)
 	return (wire_decode_ctl_req(b, len, WT_CTL_STATS_REQ, &u->req));
 }
 
+static size_t
+enc_reload(uint8_t *b, size_t cap, const union msg *u)
+{
+	return (wire_encode_ctl_req(b, cap, WT_CTL_RELOAD, &u->req));
+}
+
+static enum wire_status
+dec_reload(const uint8_t *b, size_t len, union msg *u)
+{
+	return (wire_decode_ctl_req(b, len, WT_CTL_RELOAD, &u->req));
+}
+
 static void
 cmp_req(const union msg *a, const union msg *b)
 {
@@ -504,6 +516,19 @@ enc_watch(uint8_t *b, size_t cap, const union msg *u)
 
 static enum wire_status
 dec_watch(const uint8_t *b, size_t len, union msg *u)
+{
+	return (wire_decode_ctl_watch(b, len, &u->watch));
+}
+
+/* CTL_LOG_LEVEL has CTL_WATCH's layout and decoder. */
+static size_t
+enc_log_level(uint8_t *b, size_t cap, const union msg *u)
+{
+	return (wire_encode_ctl_switch(b, cap, WT_CTL_LOG_LEVEL, &u->watch));
+}
+
+static enum wire_status
+dec_log_level(const uint8_t *b, size_t len, union msg *u)
 {
 	return (wire_decode_ctl_watch(b, len, &u->watch));
 }
@@ -1047,6 +1072,8 @@ static const struct frame_kind frame_kinds[N_KINDS] = {
 	KIND(CTL_PUB_RESULT, L, R, result, result),
 	BODY_KIND(CTL_MSG, L, msg, msg),
 	BODY_KIND(CTL_REPLY, L, reply, reply),
+	KIND(CTL_RELOAD, L, R, req, reload),
+	KIND(CTL_LOG_LEVEL, L, R, watch, log_level),
 };
 
 #undef P
@@ -1243,7 +1270,7 @@ END_TEST
 START_TEST(test_ctl_req_wrong_type)
 {
 	static const uint32_t	 types[] = { WT_HELLO, WT_CTL_HELLO,
-	    WT_CTL_MEMBERS, WT_CTL_WATCH, 5, UINT32_MAX };
+	    WT_CTL_MEMBERS, WT_CTL_WATCH, WT_CTL_LOG_LEVEL, 5, UINT32_MAX };
 	struct wire_ctl_req	 req = { 0xd1d2d3d4 };
 	uint8_t			 buf[FRAME_BUF], *f;
 	size_t			 len, i;
@@ -2356,7 +2383,8 @@ START_TEST(test_type_names)
 		{ 264, "CTL_STATS_REQ" }, { 265, "CTL_STATS" },
 		{ 266, "CTL_SUB" }, { 267, "CTL_UNSUB" }, { 268, "CTL_PUB" },
 		{ 269, "CTL_PUB_RESULT" }, { 270, "CTL_MSG" },
-		{ 271, "CTL_REPLY" },
+		{ 271, "CTL_REPLY" }, { 272, "CTL_RELOAD" },
+		{ 273, "CTL_LOG_LEVEL" },
 	};
 	uint32_t	unknown[N_UNKNOWN];
 	size_t		i;
