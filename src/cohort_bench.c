@@ -230,9 +230,14 @@ bench_subscribe(struct cohort *c, const char *subject)
 }
 
 /*
- * Wait until c has something to deliver or the timeout passes; then
- * dispatch.  Returns the dispatch result, or 0 after an idle timeout
- * (with *idle set).
+ * Wait until c is readable or the timeout passes; then dispatch.  Returns
+ * the dispatch result, or 0 after an idle timeout (with *idle set).
+ *
+ * No cohort_pending() shortcut: we make no blocking call that could
+ * queue messages, and it also counts a partial frame, which would have
+ * us spin until the rest arrives.  POLLHUP is checked because
+ * cohort_dispatch() does not report a close that leaves a partial frame
+ * behind (as when the daemon cuts a slow subscriber).
  */
 static int
 bench_wait_dispatch(struct cohort *c, int timeout_ms, int *idle)
@@ -241,18 +246,17 @@ bench_wait_dispatch(struct cohort *c, int timeout_ms, int *idle)
 	int		rv;
 
 	*idle = 0;
-	if (!cohort_pending(c)) {
-		pfd.fd = cohort_fd(c);
-		pfd.events = POLLIN;
-		rv = poll(&pfd, 1, timeout_ms);
-		if (rv == -1 && errno != EINTR)
-			die("poll: %s", strerror(errno));
-		if (rv == 0) {
-			*idle = 1;
-			return (0);
-		}
+	pfd.fd = cohort_fd(c);
+	pfd.events = POLLIN;
+	if ((rv = poll(&pfd, 1, timeout_ms)) == -1 && errno != EINTR)
+		die("poll: %s", strerror(errno));
+	if (rv == 0) {
+		*idle = 1;
+		return (0);
 	}
-	return (cohort_dispatch(c));
+	if ((rv = cohort_dispatch(c)) >= 0 && (pfd.revents & POLLHUP))
+		return (COHORT_ERR_CLOSED);
+	return (rv);
 }
 
 /* Sequence number first, then a pattern the subscriber checks. */
@@ -355,7 +359,7 @@ tput_sub_main(void *arg)
 			    "%d ms, stopping\n", s->o->timeout_ms);
 			break;
 		}
-		if (rv < 0) {
+		if (rv < 0 && !s->got_marker) {
 			s->closed = 1;
 			fprintf(stderr, "cohort-bench: subscriber: %s\n",
 			    cohort_errmsg(s->c));

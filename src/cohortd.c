@@ -145,6 +145,29 @@ cohortd_reload(struct cohortd *sc, char *msg, size_t len)
 }
 
 static void
+listener_resume_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	evconnlistener_enable(arg);
+}
+
+void
+listener_pause(struct cohortd *sc, struct evconnlistener *l, int err)
+{
+	struct timeval	tv = { 1, 0 };
+
+	if (err != EMFILE && err != ENFILE)
+		return;
+	sc->stats.accept_paused++;
+	evconnlistener_disable(l);
+	/* A one-shot event: libevent frees it, even at exit. */
+	if (event_base_once(sc->base, -1, EV_TIMEOUT, listener_resume_cb, l,
+	    &tv) == -1)
+		evconnlistener_enable(l);
+}
+
+static void
 cohortd_exit_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct cohortd	*sc = arg;

@@ -67,6 +67,8 @@ struct cohortd_stats {
 	uint64_t	 clients_paused;	/* publishers slowed for it */
 	uint64_t	 subscribers_full;	/* client_queue_bytes reached */
 	uint64_t	 peer_reads_paused;	/* peer streams slowed for it */
+	uint64_t	 pending_refused;	/* pending stream limits */
+	uint64_t	 accept_paused;		/* out of file descriptors */
 };
 
 struct cohortd {
@@ -119,6 +121,8 @@ struct cohortd {
 
 /* cohortd.c */
 int		 cohortd_reload(struct cohortd *, char *, size_t);
+/* Out of file descriptors: stop accepting on l for a second. */
+void		 listener_pause(struct cohortd *, struct evconnlistener *, int);
 
 /* Clocks: monotonic microseconds for timers, wall milliseconds for users. */
 uint64_t	 now_us(void);

@@ -53,6 +53,10 @@ static const struct conf_num {
 	    1, 1048576 },
 	{ "limits", "requests_per_client", L(requests_per_client), 4096, 1,
 	    1048576 },
+	{ "limits", "max_pending_streams", L(max_pending_streams), 256, 1,
+	    65536 },
+	{ "limits", "pending_per_address", L(pending_per_address), 8, 1,
+	    65536 },
 #undef L
 };
 #define N_NUM	(sizeof(conf_num_tbl) / sizeof(conf_num_tbl[0]))

@@ -37,6 +37,8 @@ struct conf_limits {
 	uint32_t	 max_clients;
 	uint32_t	 subs_per_client;
 	uint32_t	 requests_per_client;
+	uint32_t	 max_pending_streams;	/* inbound, before HELLO */
+	uint32_t	 pending_per_address;	/* the same, per unlisted IP */
 };
 
 struct cohort_conf {

@@ -359,6 +359,8 @@ control_stats(struct client *cl, uint32_t req_id)
 	wire_stats_add(&w, "subscribers_full", st->subscribers_full);
 	wire_stats_add(&w, "peer_reads_paused", st->peer_reads_paused);
 	wire_stats_add(&w, "subscribers_full_now", sc->n_full_clients);
+	wire_stats_add(&w, "pending_refused", st->pending_refused);
+	wire_stats_add(&w, "accept_paused", st->accept_paused);
 	peer_stats(sc, &w);
 	if ((len = wire_stats_finish(&w)) == 0)
 		client_error(cl, req_id, REASON_LIMIT, 0, "statistics do not "
@@ -667,10 +669,11 @@ control_accept_error_cb(struct evconnlistener *l, void *arg)
 	struct cohortd	*sc = arg;
 	int		 err = EVUTIL_SOCKET_ERROR();
 
-	(void)l;
 	if (ratelim_allow(&sc->rl_ctl, time(NULL)))
-		log_warnx("accept on %s: %s", sc->ctl_path,
-		    evutil_socket_error_to_string(err));
+		log_warnx("accept on %s: %s%s", sc->ctl_path,
+		    evutil_socket_error_to_string(err), err == EMFILE ||
+		    err == ENFILE ? "; not accepting for a second" : "");
+	listener_pause(sc, l, err);
 }
 
 /* Refuse to steal the socket of a daemon that is still running. */

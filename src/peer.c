@@ -61,6 +61,7 @@ struct pconn {
 	int			 got_hello;	/* theirs accepted, ACK sent */
 	uint64_t		 incarnation;
 	uint8_t			 nonce[WIRE_NONCE_LEN];	/* in our HELLO */
+	struct sockaddr_storage	 ss;		/* the other end */
 	char			 remote[INET6_ADDRSTRLEN + 8];
 };
 
@@ -277,6 +278,9 @@ conn_new(struct cohortd *sc, int fd, int outbound, const struct sockaddr *sa)
 		return (NULL);
 	c->sc = sc;
 	c->outbound = outbound;
+	if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)
+		memcpy(&c->ss, sa, sa->sa_family == AF_INET ?
+		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
 	c->bev = bufferevent_socket_new(sc->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE);
 	c->timer = evtimer_new(sc->base, NULL, NULL);
@@ -1088,16 +1092,81 @@ peer_handover_cb(evutil_socket_t fd, short ev, void *arg)
 
 /* Accepting */
 
+/* Same IP address (the port aside)? */
+static int
+addr_same(const struct sockaddr *a, const struct sockaddr_storage *b)
+{
+	if (a->sa_family != b->ss_family)
+		return (0);
+	if (a->sa_family == AF_INET)
+		return (memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+		    &((const struct sockaddr_in *)b)->sin_addr,
+		    sizeof(struct in_addr)) == 0);
+	if (a->sa_family == AF_INET6)
+		return (memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		    &((const struct sockaddr_in6 *)b)->sin6_addr,
+		    sizeof(struct in6_addr)) == 0);
+	return (0);
+}
+
+/*
+ * Streams not yet through HELLO are what a flood costs us: bound them,
+ * in all (limits.max_pending_streams) and per source address that is
+ * not a configured node's (limits.pending_per_address).  Returns the
+ * limit that refuses this one, or NULL.
+ */
+static const char *
+peer_pending_limit(struct cohortd *sc, const struct sockaddr *sa)
+{
+	struct pconn	*c;
+	struct peer	*p;
+	size_t		 total = 0, same = 0;
+	int		 listed = 0;
+
+	TAILQ_FOREACH(c, &sc->conns, entry) {
+		if (c->outbound || c->state != CONN_HELLO || c->got_hello)
+			continue;
+		total++;
+		if (addr_same(sa, &c->ss))
+			same++;
+	}
+	if (total >= sc->conf.lim.max_pending_streams)
+		return ("limits.max_pending_streams");
+	TAILQ_FOREACH(p, &sc->peers, entry)
+		if (p->sslen > 0 && addr_same(sa, &p->ss))
+			listed = 1;
+	if (!listed && same >= sc->conf.lim.pending_per_address)
+		return ("limits.pending_per_address");
+	return (NULL);
+}
+
 static void
 peer_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct cohortd	*sc = arg;
 	struct pconn	*c;
+	const char	*limit;
+	char		 host[INET6_ADDRSTRLEN] = "?";
 
 	(void)l;
 	(void)salen;
 	if (sc->stopping) {
+		close(fd);
+		return;
+	}
+	if ((limit = peer_pending_limit(sc, sa)) != NULL) {
+		sc->stats.pending_refused++;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr,
+			    host, sizeof(host));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6,
+			    &((struct sockaddr_in6 *)sa)->sin6_addr, host,
+			    sizeof(host));
+		if (ratelim_key_allow(&sc->rl_refuse, host, time(NULL)))
+			log_warnx("stream from %s closed at once: too many "
+			    "streams without HELLO (%s)", host, limit);
 		close(fd);
 		return;
 	}
@@ -1119,10 +1188,11 @@ peer_accept_error_cb(struct evconnlistener *l, void *arg)
 	struct cohortd	*sc = arg;
 	int		 err = EVUTIL_SOCKET_ERROR();
 
-	(void)l;
 	if (ratelim_allow(&sc->rl_accept, time(NULL)))
-		log_warnx("accept on the peer port: %s",
-		    evutil_socket_error_to_string(err));
+		log_warnx("accept on the peer port: %s%s",
+		    evutil_socket_error_to_string(err), err == EMFILE ||
+		    err == ENFILE ? "; not accepting for a second" : "");
+	listener_pause(sc, l, err);
 }
 
 static int
