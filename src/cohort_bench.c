@@ -1,19 +1,19 @@
 /*
- * cohort_bench.c: cohort-bench, throughput and latency between the apps
- * of two already running daemons, through libcohort only.
+ * cohort_bench.c: cohort-bench, throughput and latency between apps on
+ * two running daemons, through libcohort alone.  It starts nothing.
  *
  *	cohort-bench tput [options] --pub SOCKET --sub SOCKET [--to NODE]
  *	cohort-bench lat [options] --a SOCKET --b SOCKET
  *
- * The shape follows the NATS anchor benchmark (bench/nats/natsbench.c) so
- * that the numbers compare: one publisher and one subscriber, each on its
- * own daemon, sequence-numbered payloads, an end marker, rates seen by
- * the subscriber, nearest-rank percentiles for the ping-pong.
+ * The shape follows the NATS anchor (bench/nats/natsbench.c) so that the
+ * numbers compare: one publisher and one subscriber on different
+ * daemons, sequence-numbered payloads ended by a marker, rates as the
+ * subscriber sees them; a ping-pong timed with nearest-rank percentiles.
  *
- * Each side runs in its own thread with its own handle (a handle is not
- * thread-safe); threads share only their result structs, read by main
- * after pthread_join.  Progress goes to stderr; the last line on stdout
- * is the result, as key=value pairs.
+ * Each side runs in its own thread with its own handle, since a handle
+ * is not thread-safe.  Threads share only their result structs, which
+ * main reads after joining them.  Progress goes to stderr; the last line
+ * on stdout is the result, as key=value pairs.
  */
 #include <sys/types.h>
 #include <sys/resource.h>
@@ -35,38 +35,37 @@
 
 #include "cohort.h"
 
-#define OPEN_TIMEOUT_MS	5000
-/* Let the publisher look at async errors this often (messages). */
-#define PUB_DISPATCH_EVERY 1024
-/* How often a waiting thread looks at the other side's failure flag. */
-#define POLL_SLICE_MS	100
+#define CALL_TIMEOUT_MS	5000	/* connect, subscribe, members */
+#define PUB_DISPATCH_EVERY 1024	/* messages between looks for refusals */
+#define POLL_SLICE_MS	100	/* how often lat checks the other side */
 #define SUBJECT_LEN	200
+#define SEQ_LEN		sizeof(uint64_t)
 
 enum bench_exit {
 	EXIT_OK = 0,
-	EXIT_ERR = 1,		/* could not run: the reason is on stderr */
-	EXIT_LOSS = 3,		/* tput ran, but not every message arrived */
+	EXIT_ERR = 1,		/* could not run; the reason is on stderr */
+	EXIT_LOSS = 3,		/* tput ran, but not everything arrived */
 };
 
 struct opts {
-	const char	*mode;
+	int		 lat;		/* mode: lat, else tput */
 	uint64_t	 n;
 	size_t		 size;
 	uint64_t	 warmup;
-	int		 timeout_ms;	/* -T: longest wait for anything */
+	int		 timeout_ms;	/* -T: the longest wait for progress */
 	const char	*sock_a;	/* --pub or --a */
 	const char	*sock_b;	/* --sub or --b */
-	const char	*to_a;		/* node id of a's daemon, for pongs */
-	const char	*to_b;		/* node id of b's daemon */
+	const char	*to_a;		/* --to-a: a's node, for the pongs */
+	const char	*to_b;		/* --to or --to-b: b's node */
 	char		 subject[SUBJECT_LEN];
+	char		 subject2[SUBJECT_LEN + 8];	/* .end or .pong */
 };
 
-/* The subscriber's side of tput; main reads it after the join. */
+/* tput, subscriber side; main reads it after the join. */
 struct tput_sub {
 	struct cohort	*c;
 	const struct opts *o;
-	char		 end_subject[SUBJECT_LEN + 8];
-	const uint8_t	*ref;		/* the body every message must carry */
+	const uint8_t	*ref;		/* the body every message carries */
 	uint8_t		*seen;		/* one bit per sequence number */
 	uint64_t	 recv, unique, bytes, next;
 	uint64_t	 gaps, reordered, dup, corrupt;
@@ -78,33 +77,30 @@ struct tput_sub {
 struct tput_pub {
 	struct cohort	*c;
 	const struct opts *o;
-	const char	*to;
 	uint8_t		*body;
 	uint64_t	 published;	/* cohort_publish() took it */
 	uint64_t	 refused_now;	/* cohort_publish() said no */
 	uint64_t	 refused_later;	/* the daemon said no */
 	double		 t0, t_flushed;
 	int		 failed;
-	atomic_int	 done;
 };
 
+/* lat: the echo on b, and the client on a, which times. */
 struct lat_echo {
 	struct cohort	*c;
-	const char	*to;
-	char		 pong[SUBJECT_LEN + 8];
+	const struct opts *o;
 	atomic_int	 stop;
-	atomic_int	 failed;
+	atomic_int	 failed;	/* set by either side */
 };
 
 struct lat_client {
 	struct cohort	*c;
 	const struct opts *o;
-	struct lat_echo	*e;
+	atomic_int	*failed;
 	char		 ping[SUBJECT_LEN + 8];
 	uint8_t		*body;
-	uint64_t	 expect;
-	uint64_t	 t_recv;
-	int		 got, refused;
+	uint64_t	 expect, t_recv;
+	int		 got;
 };
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -147,36 +143,34 @@ cpu_s(void)
 }
 
 /*
- * CPU seconds used so far by the daemons behind both handles, found with
- * SO_PEERCRED and read from /proc (they are local: Unix sockets).  -1
- * when that is not possible, e.g. another user's daemon under hidepid.
+ * CPU seconds used so far by the daemons behind both handles: they are
+ * local, so SO_PEERCRED names them and /proc has their times.  -1 when
+ * that fails (e.g. /proc mounted with hidepid).
  */
 static double
 daemons_cpu_s(struct cohort *a, struct cohort *b)
 {
-	struct ucred	 cred[2];
-	socklen_t	 len;
+	struct ucred	 cr[2];
+	socklen_t	 len = sizeof(cr[0]);
 	unsigned long	 ut, st, ticks = 0;
 	char		 path[64], buf[1024], *p;
 	FILE		*fp;
 	size_t		 n;
-	int		 i, fds[2] = { cohort_fd(a), cohort_fd(b) };
+	int		 i;
 
 	for (i = 0; i < 2; i++) {
-		len = sizeof(cred[i]);
-		if (getsockopt(fds[i], SOL_SOCKET, SO_PEERCRED, &cred[i],
-		    &len) == -1)
+		if (getsockopt(cohort_fd(i ? b : a), SOL_SOCKET, SO_PEERCRED,
+		    &cr[i], &len) == -1)
 			return (-1);
-		if (i == 1 && cred[1].pid == cred[0].pid)
+		if (i == 1 && cr[1].pid == cr[0].pid)
 			break;		/* one daemon serves both */
-		snprintf(path, sizeof(path), "/proc/%ld/stat",
-		    (long)cred[i].pid);
+		snprintf(path, sizeof(path), "/proc/%ld/stat", (long)cr[i].pid);
 		if ((fp = fopen(path, "r")) == NULL)
 			return (-1);
 		n = fread(buf, 1, sizeof(buf) - 1, fp);
 		fclose(fp);
 		buf[n] = '\0';
-		/* The command name may hold spaces: start after its ')'. */
+		/* Fields 14 and 15; the name before them may hold spaces. */
 		if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 2,
 		    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
 		    &ut, &st) != 2)
@@ -192,8 +186,8 @@ bench_open(const char *path, const char *what)
 	struct cohort	*c;
 
 	if (path == NULL)
-		die("%s: no socket given (see -h)", what);
-	if (cohort_open(&c, path, OPEN_TIMEOUT_MS) != COHORT_OK)
+		die("no %s socket given (see -h)", what);
+	if (cohort_open(&c, path, CALL_TIMEOUT_MS) != COHORT_OK)
 		die("%s: %s", what, cohort_errmsg(c));
 	return (c);
 }
@@ -206,7 +200,7 @@ bench_check_up(struct cohort *c, const char *node)
 	size_t			 i, n;
 	int			 state = -1;
 
-	if (cohort_members(c, &m, &n, OPEN_TIMEOUT_MS) != COHORT_OK)
+	if (cohort_members(c, &m, &n, CALL_TIMEOUT_MS) != COHORT_OK)
 		die("members of %s: %s", cohort_node_id(c), cohort_errmsg(c));
 	for (i = 0; i < n; i++)
 		if (strcmp(m[i].id, node) == 0)
@@ -224,20 +218,20 @@ bench_check_up(struct cohort *c, const char *node)
 static void
 bench_subscribe(struct cohort *c, const char *subject)
 {
-	if (cohort_subscribe(c, subject, OPEN_TIMEOUT_MS) != COHORT_OK)
+	if (cohort_subscribe(c, subject, CALL_TIMEOUT_MS) != COHORT_OK)
 		die("subscribe %s on %s: %s", subject, cohort_node_id(c),
 		    cohort_errmsg(c));
 }
 
 /*
- * Wait until c is readable or the timeout passes; then dispatch.  Returns
- * the dispatch result, or 0 after an idle timeout (with *idle set).
+ * Wait until c is readable, then dispatch.  Returns the dispatch result,
+ * or 0 with *idle set when nothing came within timeout_ms.
  *
  * No cohort_pending() shortcut: we make no blocking call that could
- * queue messages, and it also counts a partial frame, which would have
- * us spin until the rest arrives.  POLLHUP is checked because
+ * queue messages, and it counts a partial frame too, which would have us
+ * spin until the rest arrives.  POLLHUP is checked because
  * cohort_dispatch() does not report a close that leaves a partial frame
- * behind (as when the daemon cuts a slow subscriber).
+ * behind, as when the daemon cuts off a slow subscriber.
  */
 static int
 bench_wait_dispatch(struct cohort *c, int timeout_ms, int *idle)
@@ -259,22 +253,26 @@ bench_wait_dispatch(struct cohort *c, int timeout_ms, int *idle)
 	return (rv);
 }
 
-/* Sequence number first, then a pattern the subscriber checks. */
-static void
-body_fill(uint8_t *b, size_t size)
+/* A body: room for the sequence number, then a pattern to check. */
+static uint8_t *
+body_new(size_t size)
 {
-	size_t	i;
+	uint8_t	*b;
+	size_t	 i;
 
-	memset(b, 0, sizeof(uint64_t));
-	for (i = sizeof(uint64_t); i < size; i++)
+	if ((b = calloc(1, size)) == NULL)
+		die("out of memory");
+	for (i = SEQ_LEN; i < size; i++)
 		b[i] = (uint8_t)(i * 7 + (i >> 8));
+	return (b);
 }
 
+/* Big-endian, so that any two machines agree. */
 static void
 seq_put(uint8_t *b, uint64_t seq)
 {
 	seq = htobe64(seq);
-	memcpy(b, &seq, sizeof(seq));
+	memcpy(b, &seq, SEQ_LEN);
 }
 
 static uint64_t
@@ -282,11 +280,11 @@ seq_get(const void *b)
 {
 	uint64_t	seq;
 
-	memcpy(&seq, b, sizeof(seq));
+	memcpy(&seq, b, SEQ_LEN);
 	return (be64toh(seq));
 }
 
-/* tput, subscriber side */
+/* tput: the subscriber */
 
 static void
 tput_sub_data(struct tput_sub *s, const struct cohort_msg *m)
@@ -297,12 +295,9 @@ tput_sub_data(struct tput_sub *s, const struct cohort_msg *m)
 	if (s->recv++ == 0)
 		s->t_first = now_s();
 	s->bytes += m->len;
-	if (m->len != size || memcmp((const uint8_t *)m->data +
-	    sizeof(seq), s->ref + sizeof(seq), size - sizeof(seq)) != 0) {
-		s->corrupt++;
-		return;
-	}
-	if ((seq = seq_get(m->data)) >= s->o->n) {
+	if (m->len != size || memcmp((const uint8_t *)m->data + SEQ_LEN,
+	    s->ref + SEQ_LEN, size - SEQ_LEN) != 0 ||
+	    (seq = seq_get(m->data)) >= s->o->n) {
 		s->corrupt++;
 		return;
 	}
@@ -329,8 +324,8 @@ tput_sub_msg_cb(struct cohort *c, const struct cohort_msg *m, void *arg)
 	(void)c;
 	if (strcmp(m->subject, s->o->subject) == 0)
 		tput_sub_data(s, m);
-	else if (strcmp(m->subject, s->end_subject) == 0 &&
-	    m->len >= sizeof(uint64_t)) {
+	else if (strcmp(m->subject, s->o->subject2) == 0 &&
+	    m->len >= SEQ_LEN) {
 		s->t_end = now_s();
 		s->marker_count = seq_get(m->data);
 		s->got_marker = 1;
@@ -339,9 +334,9 @@ tput_sub_msg_cb(struct cohort *c, const struct cohort_msg *m, void *arg)
 
 /*
  * Until the marker, the daemon closing us, or an idle timeout.  The
- * marker ends the run because the daemon delivers one sender's messages
- * to a node in the order they were sent: when it arrives, every data
- * message before it has arrived or is lost for good.
+ * marker can end the run because a daemon delivers one sender's messages
+ * in the order they were sent: when it arrives, every data message
+ * before it has arrived or is lost for good.
  */
 static void *
 tput_sub_main(void *arg)
@@ -373,7 +368,16 @@ tput_sub_main(void *arg)
 	return (NULL);
 }
 
-/* tput, publisher side */
+/* tput: the publisher */
+
+/* A refusal, now from cohort_publish() or later from the daemon. */
+static void
+tput_pub_refused(struct tput_pub *p, const char *text, uint64_t *count)
+{
+	if (p->refused_now + p->refused_later == 0)
+		fprintf(stderr, "cohort-bench: publisher: refused: %s\n", text);
+	(*count)++;
+}
 
 static void
 tput_pub_error_cb(struct cohort *c, int status, const char *text, void *arg)
@@ -381,30 +385,16 @@ tput_pub_error_cb(struct cohort *c, int status, const char *text, void *arg)
 	struct tput_pub	*p = arg;
 
 	(void)c;
-	if (p->refused_now + p->refused_later++ == 0)
-		fprintf(stderr, "cohort-bench: publisher: refused: %s (%s)\n",
-		    text, cohort_strerror(status));
+	(void)status;
+	tput_pub_refused(p, text, &p->refused_later);
 }
 
-/* Publish, counting a refusal; -1 when the connection is gone. */
-static int
-tput_pub_one(struct tput_pub *p, const char *subject, const void *body,
-    size_t len)
+static void
+tput_pub_fail(struct tput_pub *p, const char *what)
 {
-	int	rv;
-
-	if ((rv = cohort_publish(p->c, p->to, subject, body, len)) ==
-	    COHORT_OK)
-		return (0);
-	if (rv == COHORT_ERR_CLOSED || rv == COHORT_ERR_SYS) {
-		fprintf(stderr, "cohort-bench: publisher: %s\n",
-		    cohort_errmsg(p->c));
-		return (-1);
-	}
-	if (p->refused_now++ + p->refused_later == 0)
-		fprintf(stderr, "cohort-bench: publisher: refused: %s\n",
-		    cohort_errmsg(p->c));
-	return (1);
+	fprintf(stderr, "cohort-bench: publisher: %s: %s\n", what,
+	    cohort_errmsg(p->c));
+	p->failed = 1;
 }
 
 static void *
@@ -412,48 +402,54 @@ tput_pub_main(void *arg)
 {
 	struct tput_pub	*p = arg;
 	const struct opts *o = p->o;
-	char		 end[SUBJECT_LEN + 8];
-	uint8_t		 mark[sizeof(uint64_t)];
+	uint8_t		 mark[SEQ_LEN];
 	uint64_t	 seq;
 	int		 rv;
 
-	snprintf(end, sizeof(end), "%s.end", o->subject);
 	p->t0 = now_s();
 	for (seq = 0; seq < o->n && !p->failed; seq++) {
 		seq_put(p->body, seq);
-		if ((rv = tput_pub_one(p, o->subject, p->body, o->size)) < 0)
-			p->failed = 1;
-		else if (rv == 0)
+		rv = cohort_publish(p->c, o->to_b, o->subject, p->body,
+		    o->size);
+		if (rv == COHORT_OK)
 			p->published++;
-		/* Async refusals arrive only when we read: look now and then. */
+		else if (rv == COHORT_ERR_CLOSED || rv == COHORT_ERR_SYS)
+			tput_pub_fail(p, "publish");
+		else
+			tput_pub_refused(p, cohort_errmsg(p->c),
+			    &p->refused_now);
+		/* Refusals arrive only when we read: look now and then. */
 		if (seq % PUB_DISPATCH_EVERY == 0 && cohort_dispatch(p->c) < 0)
-			p->failed = 1;
+			tput_pub_fail(p, "dispatch");
 	}
-	if (!p->failed && cohort_flush(p->c, o->timeout_ms) != COHORT_OK) {
-		fprintf(stderr, "cohort-bench: publisher: flush: %s\n",
-		    cohort_errmsg(p->c));
-		p->failed = 1;
-	}
+	if (!p->failed && cohort_flush(p->c, o->timeout_ms) != COHORT_OK)
+		tput_pub_fail(p, "flush");
 	p->t_flushed = now_s();
 	/*
-	 * The marker goes with cohort_send: its acknowledgement comes after
-	 * the daemon has handled every publish before it, so any refusal of
-	 * ours is queued by then and the dispatch below counts them all.
+	 * The marker goes with cohort_send(): its answer comes after the
+	 * daemon has handled every publish before it, so every refusal is
+	 * queued by then, and the dispatch below counts them all.
 	 */
 	seq_put(mark, p->published);
-	if (!p->failed && cohort_send(p->c, p->to, end, mark, sizeof(mark),
-	    o->timeout_ms) != COHORT_OK) {
-		fprintf(stderr, "cohort-bench: publisher: end marker: %s\n",
-		    cohort_errmsg(p->c));
-		p->failed = 1;
-	}
+	if (!p->failed && cohort_send(p->c, o->to_b, o->subject2, mark,
+	    sizeof(mark), o->timeout_ms) != COHORT_OK)
+		tput_pub_fail(p, "end marker");
 	if (!p->failed)
 		(void)cohort_dispatch(p->c);
-	atomic_store(&p->done, 1);
 	return (NULL);
 }
 
-/* tput, the run and its report */
+/* The daemons' CPU time is left out when we could not read it. */
+static void
+report_end(double srv_cpu)
+{
+	if (srv_cpu >= 0)
+		printf(" srv_cpu_s=%.2f", srv_cpu);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* tput: the run and its report */
 
 static int
 tput_report(const struct opts *o, const struct tput_sub *s,
@@ -464,87 +460,67 @@ tput_report(const struct opts *o, const struct tput_sub *s,
 
 	/* Refused messages were reported to us: not lost, but not sent. */
 	refused = p->refused_now + p->refused_later;
-	sent = p->published > p->refused_later ?
-	    p->published - p->refused_later : 0;
-	if (s->got_marker && s->marker_count != p->published)
-		fprintf(stderr, "cohort-bench: marker says %" PRIu64 " sent, "
-		    "the publisher counted %" PRIu64 "\n", s->marker_count,
-		    p->published);
+	sent = p->published - (p->refused_later < p->published ?
+	    p->refused_later : p->published);
 	lost = sent > s->unique ? sent - s->unique : 0;
+	if (s->got_marker && s->marker_count != p->published)
+		fprintf(stderr, "cohort-bench: the marker says %" PRIu64
+		    " sent, the publisher %" PRIu64 "\n", s->marker_count,
+		    p->published);
 	secs = s->recv > 0 ? s->t_end - s->t_first : 0;
 	pub_secs = p->t_flushed - p->t0;
 	printf("mode=tput size=%zu n=%" PRIu64 " from=%s to=%s recv=%" PRIu64
 	    " msgs_per_s=%.0f MBps=%.1f secs=%.3f pub_msgs_per_s=%.0f"
 	    " lost=%" PRIu64 " gaps=%" PRIu64 " reordered=%" PRIu64
 	    " dup=%" PRIu64 " corrupt=%" PRIu64 " refused=%" PRIu64
-	    " closed=%d timeout=%d cpu_s=%.2f",
-	    o->size, o->n, cohort_node_id(p->c), p->to, s->recv,
+	    " closed=%d timeout=%d cpu_s=%.2f", o->size, o->n,
+	    cohort_node_id(p->c), o->to_b, s->recv,
 	    secs > 0 ? (double)s->recv / secs : 0.0,
 	    secs > 0 ? (double)s->bytes / secs / 1e6 : 0.0, secs,
 	    pub_secs > 0 ? (double)p->published / pub_secs : 0.0,
 	    lost, s->gaps, s->reordered, s->dup, s->corrupt, refused,
 	    s->closed, s->timed_out, cpu);
-	if (srv_cpu >= 0)
-		printf(" srv_cpu_s=%.2f", srv_cpu);
-	printf("\n");
-	fflush(stdout);
+	report_end(srv_cpu);
 	if (lost || s->gaps || s->reordered || s->dup || s->corrupt ||
 	    refused || !s->got_marker)
 		return (EXIT_LOSS);
 	return (EXIT_OK);
 }
 
-/* Wait for the publisher, but not forever: it may block in backpressure. */
 static int
-tput_join_pub(pthread_t th, struct tput_pub *p, int timeout_ms)
-{
-	uint64_t	deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
-
-	while (!atomic_load(&p->done)) {
-		if (now_ns() > deadline)
-			return (-1);
-		usleep(10000);
-	}
-	pthread_join(th, NULL);
-	return (0);
-}
-
-static int
-tput_run(const struct opts *o)
+tput_run(struct opts *o)
 {
 	struct tput_sub	 s;
 	struct tput_pub	 p;
+	struct timespec	 ts;
 	pthread_t	 th_sub, th_pub;
-	uint8_t		*ref;
 	double		 cpu0, srv0, srv1;
 	int		 rv;
 
 	memset(&s, 0, sizeof(s));
 	memset(&p, 0, sizeof(p));
 	s.o = p.o = o;
-	/* Subscriber first, so that nothing published is missed. */
+	/* Subscribed before anything is published, so nothing is missed. */
 	s.c = bench_open(o->sock_b, "--sub");
 	p.c = bench_open(o->sock_a, "--pub");
-	p.to = o->to_b != NULL ? o->to_b : cohort_node_id(s.c);
+	if (o->to_b == NULL)
+		o->to_b = cohort_node_id(s.c);
 	if (o->size > cohort_max_message(p.c))
 		die("size %zu is over the limit of %s (%zu)", o->size,
 		    cohort_node_id(p.c), cohort_max_message(p.c));
-	bench_check_up(p.c, p.to);
-	snprintf(s.end_subject, sizeof(s.end_subject), "%s.end", o->subject);
+	bench_check_up(p.c, o->to_b);
+	snprintf(o->subject2, sizeof(o->subject2), "%s.end", o->subject);
 	bench_subscribe(s.c, o->subject);
-	bench_subscribe(s.c, s.end_subject);
+	bench_subscribe(s.c, o->subject2);
 	cohort_set_msg_cb(s.c, tput_sub_msg_cb, &s);
 	cohort_set_error_cb(p.c, tput_pub_error_cb, &p);
-
-	if ((ref = malloc(o->size)) == NULL || (p.body = malloc(o->size)) ==
-	    NULL || (s.seen = calloc(o->n / 8 + 1, 1)) == NULL)
+	s.ref = body_new(o->size);
+	p.body = body_new(o->size);
+	if ((s.seen = calloc(o->n / 8 + 1, 1)) == NULL)
 		die("out of memory");
-	body_fill(ref, o->size);
-	memcpy(p.body, ref, o->size);
-	s.ref = ref;
 
 	fprintf(stderr, "cohort-bench: tput %" PRIu64 " x %zu B, %s -> %s, "
-	    "subject %s\n", o->n, o->size, cohort_node_id(p.c), p.to,
+	    "subject %s\n", o->n, o->size, cohort_node_id(p.c), o->to_b,
 	    o->subject);
 	cpu0 = cpu_s();
 	srv0 = daemons_cpu_s(p.c, s.c);
@@ -552,9 +528,12 @@ tput_run(const struct opts *o)
 	    pthread_create(&th_pub, NULL, tput_pub_main, &p) != 0)
 		die("pthread_create failed");
 	pthread_join(th_sub, NULL);
-	if (tput_join_pub(th_pub, &p, o->timeout_ms) == -1)
-		die("publisher stuck for %d ms after the subscriber stopped "
-		    "(%" PRIu64 " published, %" PRIu64 " received)",
+	/* Bounded: the publisher may block in backpressure for ever. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += o->timeout_ms / 1000;
+	if (pthread_timedjoin_np(th_pub, NULL, &ts) != 0)
+		die("the publisher is stuck %d ms after the subscriber "
+		    "stopped (%" PRIu64 " published, %" PRIu64 " received)",
 		    o->timeout_ms, p.published, s.recv);
 	srv1 = daemons_cpu_s(p.c, s.c);
 	rv = tput_report(o, &s, &p, cpu_s() - cpu0,
@@ -563,35 +542,36 @@ tput_run(const struct opts *o)
 	cohort_close(s.c);
 	free(s.seen);
 	free(p.body);
-	free(ref);
+	free((void *)s.ref);
 	return (rv);
 }
 
-/* lat: the echo on b */
+/* lat */
+
+static void
+lat_error_cb(struct cohort *c, int status, const char *text, void *arg)
+{
+	atomic_int	*failed = arg;
+
+	(void)status;
+	fprintf(stderr, "cohort-bench: refused on %s: %s\n",
+	    cohort_node_id(c), text);
+	atomic_store(failed, 1);
+}
 
 static void
 lat_echo_msg_cb(struct cohort *c, const struct cohort_msg *m, void *arg)
 {
 	struct lat_echo	*e = arg;
 
-	if (cohort_publish(c, e->to, e->pong, m->data, m->len) != COHORT_OK) {
+	if (cohort_publish(c, e->o->to_a, e->o->subject2, m->data, m->len) !=
+	    COHORT_OK) {
 		fprintf(stderr, "cohort-bench: echo: %s\n", cohort_errmsg(c));
 		atomic_store(&e->failed, 1);
 	}
 }
 
-static void
-lat_echo_error_cb(struct cohort *c, int status, const char *text, void *arg)
-{
-	struct lat_echo	*e = arg;
-
-	(void)c;
-	fprintf(stderr, "cohort-bench: echo: pong refused: %s (%s)\n", text,
-	    cohort_strerror(status));
-	atomic_store(&e->failed, 1);
-}
-
-/* Answer every ping at once; main tells us when to stop. */
+/* Answer every ping at once, until main says stop. */
 static void *
 lat_echo_main(void *arg)
 {
@@ -600,7 +580,7 @@ lat_echo_main(void *arg)
 
 	while (!atomic_load(&e->stop) && !atomic_load(&e->failed)) {
 		if (bench_wait_dispatch(e->c, POLL_SLICE_MS, &idle) < 0 ||
-		    cohort_flush(e->c, OPEN_TIMEOUT_MS) != COHORT_OK) {
+		    cohort_flush(e->c, e->o->timeout_ms) != COHORT_OK) {
 			fprintf(stderr, "cohort-bench: echo: %s\n",
 			    cohort_errmsg(e->c));
 			atomic_store(&e->failed, 1);
@@ -609,36 +589,22 @@ lat_echo_main(void *arg)
 	return (NULL);
 }
 
-/* lat: the client on a */
-
 static void
 lat_client_msg_cb(struct cohort *c, const struct cohort_msg *m, void *arg)
 {
 	struct lat_client *l = arg;
 
 	(void)c;
-	/* A late pong of an earlier round (none expected) is ignored. */
-	if (m->len >= sizeof(uint64_t) && seq_get(m->data) == l->expect) {
+	/* Ignore a pong of an earlier round, should one ever come late. */
+	if (m->len >= SEQ_LEN && seq_get(m->data) == l->expect) {
 		l->t_recv = now_ns();
 		l->got = 1;
 	}
 }
 
-static void
-lat_client_error_cb(struct cohort *c, int status, const char *text,
-    void *arg)
-{
-	struct lat_client *l = arg;
-
-	(void)c;
-	fprintf(stderr, "cohort-bench: ping refused: %s (%s)\n", text,
-	    cohort_strerror(status));
-	l->refused = 1;
-}
-
 /*
  * One ping-pong; its duration in ns.  Any failure ends the program.  The
- * flush writes the ping at once instead of waiting for a batch to fill.
+ * flush writes the ping now rather than when a batch has filled.
  */
 static uint64_t
 lat_round_trip(struct lat_client *l, uint64_t seq)
@@ -658,7 +624,7 @@ lat_round_trip(struct lat_client *l, uint64_t seq)
 	while (!l->got) {
 		if (bench_wait_dispatch(l->c, POLL_SLICE_MS, &idle) < 0)
 			die("client: %s", cohort_errmsg(l->c));
-		if (l->refused || atomic_load(&l->e->failed))
+		if (atomic_load(l->failed))
 			die("round trip %" PRIu64 " failed", seq);
 		if (!l->got && now_ns() > deadline)
 			die("no pong for round trip %" PRIu64 " within %d ms",
@@ -681,11 +647,7 @@ pct_us(const uint64_t *v, uint64_t n, uint64_t q)
 {
 	uint64_t	rank = (n * q + 999) / 1000;
 
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return ((double)v[rank - 1] / 1000.0);
+	return ((double)v[(rank < 1 ? 1 : rank) - 1] / 1000.0);
 }
 
 static void
@@ -704,10 +666,7 @@ lat_report(const struct opts *o, const char *from, uint64_t *lat,
 	    pct_us(lat, n, 999), (double)lat[0] / 1000.0,
 	    (double)lat[n - 1] / 1000.0, (double)sum / (double)n / 1000.0,
 	    cpu);
-	if (srv_cpu >= 0)
-		printf(" srv_cpu_s=%.2f", srv_cpu);
-	printf("\n");
-	fflush(stdout);
+	report_end(srv_cpu);
 }
 
 static int
@@ -721,33 +680,33 @@ lat_run(struct opts *o)
 
 	memset(&e, 0, sizeof(e));
 	memset(&l, 0, sizeof(l));
-	l.o = o;
-	l.e = &e;
+	e.o = l.o = o;
+	l.failed = &e.failed;
 	e.c = bench_open(o->sock_b, "--b");
 	l.c = bench_open(o->sock_a, "--a");
 	if (o->to_b == NULL)
 		o->to_b = cohort_node_id(e.c);
-	e.to = o->to_a != NULL ? o->to_a : cohort_node_id(l.c);
+	if (o->to_a == NULL)
+		o->to_a = cohort_node_id(l.c);
 	bench_check_up(l.c, o->to_b);
-	bench_check_up(e.c, e.to);
+	bench_check_up(e.c, o->to_a);
 	snprintf(l.ping, sizeof(l.ping), "%s.ping", o->subject);
-	snprintf(e.pong, sizeof(e.pong), "%s.pong", o->subject);
+	snprintf(o->subject2, sizeof(o->subject2), "%s.pong", o->subject);
 	bench_subscribe(e.c, l.ping);
-	bench_subscribe(l.c, e.pong);
+	bench_subscribe(l.c, o->subject2);
 	cohort_set_msg_cb(e.c, lat_echo_msg_cb, &e);
-	cohort_set_error_cb(e.c, lat_echo_error_cb, &e);
 	cohort_set_msg_cb(l.c, lat_client_msg_cb, &l);
-	cohort_set_error_cb(l.c, lat_client_error_cb, &l);
-	if ((l.body = malloc(o->size)) == NULL ||
-	    (lat = calloc(o->n, sizeof(*lat))) == NULL)
+	cohort_set_error_cb(e.c, lat_error_cb, &e.failed);
+	cohort_set_error_cb(l.c, lat_error_cb, &e.failed);
+	l.body = body_new(o->size);
+	if ((lat = calloc(o->n, sizeof(*lat))) == NULL)
 		die("out of memory");
-	body_fill(l.body, o->size);
 	if (pthread_create(&th, NULL, lat_echo_main, &e) != 0)
 		die("pthread_create failed");
 
 	fprintf(stderr, "cohort-bench: lat %" PRIu64 " (+%" PRIu64 " warm-up)"
-	    " x %zu B, %s <-> %s\n", o->n, o->warmup, o->size,
-	    cohort_node_id(l.c), o->to_b);
+	    " x %zu B, %s <-> %s\n", o->n, o->warmup, o->size, o->to_a,
+	    o->to_b);
 	for (i = 0; i < o->warmup; i++)
 		(void)lat_round_trip(&l, seq++);
 	cpu0 = cpu_s();
@@ -757,7 +716,6 @@ lat_run(struct opts *o)
 	srv1 = daemons_cpu_s(l.c, e.c);
 	lat_report(o, cohort_node_id(l.c), lat, cpu_s() - cpu0,
 	    srv0 >= 0 && srv1 >= 0 ? srv1 - srv0 : -1);
-
 	atomic_store(&e.stop, 1);
 	pthread_join(th, NULL);
 	cohort_close(l.c);
@@ -777,26 +735,17 @@ usage(FILE *fp)
 "           --pub socket --sub socket [--to node]\n"
 "       cohort-bench lat [-n count] [-s size] [-w warmup] [-S subject]\n"
 "           [-T seconds] --a socket --b socket [--to-a node] [--to-b node]\n"
-"       cohort-bench -h\n"
 "\n"
-"Connects to running cohortd daemons through their Unix sockets.\n"
-"tput: an app on --pub's daemon publishes count messages (default\n"
-"      1000000) of size bytes (default 64, at least 8) to an app on\n"
-"      --sub's daemon, on subject (default bench.PID), then an end marker\n"
-"      on subject.end.  --to names the subscriber's node (default: the\n"
-"      node id of --sub's daemon).\n"
-"lat:  an app on --a's daemon sends subject.ping to one on --b's daemon,\n"
-"      which answers on subject.pong; after warmup (default 2000) round\n"
-"      trips it times count (default 20000); size defaults to 64.\n"
-"      --to-a and --to-b default to the node ids of the daemons.\n"
-"  -T seconds  give up after this long without progress (default 10)\n"
-"\n"
-"Progress goes to stderr; the last line on stdout is the result, as\n"
-"key=value pairs (tput: msgs_per_s MBps pub_msgs_per_s lost gaps\n"
-"reordered dup corrupt refused cpu_s ...; lat: p50_us p90_us p99_us\n"
-"p999_us max_us mean_us ...).\n"
-"Exit status: 0 success; 1 error (reason on stderr); 3 tput ran but lost,\n"
-"gaps, reordered, dup or corrupt is not 0, or the end marker never came.\n");
+"tput: an app on the daemon of --pub publishes count (1000000) messages\n"
+"      of size (64, at least 8) bytes on subject (bench.PID), then a marker\n"
+"      on subject.end, to an app on the daemon of --sub (node --to).\n"
+"lat:  an app on --a sends subject.ping to one on --b (node --to-b), which\n"
+"      answers on subject.pong (to node --to-a); after warmup (2000) round\n"
+"      trips, count (20000) are timed.\n"
+"Nodes default to the ids of the daemons.  -T: give up after this long\n"
+"without progress (10).  The last line on stdout is the result, as\n"
+"key=value pairs.  Exit status: 0 success, 1 error, 3 tput lost, gaps,\n"
+"reordered, dup, corrupt or refused not 0, or no end marker.\n");
 }
 
 static uint64_t
@@ -815,34 +764,39 @@ static void
 opts_parse(struct opts *o, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{ "pub",	required_argument, NULL, 'A' },
-		{ "a",		required_argument, NULL, 'A' },
-		{ "sub",	required_argument, NULL, 'B' },
-		{ "b",		required_argument, NULL, 'B' },
-		{ "to",		required_argument, NULL, 'Y' },
-		{ "to-b",	required_argument, NULL, 'Y' },
-		{ "to-a",	required_argument, NULL, 'X' },
-		{ "help",	no_argument,	   NULL, 'h' },
+		{ "pub", required_argument, NULL, 'A' },
+		{ "a", required_argument, NULL, 'A' },
+		{ "sub", required_argument, NULL, 'B' },
+		{ "b", required_argument, NULL, 'B' },
+		{ "to-a", required_argument, NULL, 'X' },
+		{ "to", required_argument, NULL, 'Y' },
+		{ "to-b", required_argument, NULL, 'Y' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int	ch, lat;
+	int	ch;
 
 	memset(o, 0, sizeof(*o));
-	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--help") == 0) {
-		usage(argc < 2 ? stderr : stdout);
-		exit(argc < 2 ? EXIT_ERR : EXIT_OK);
+	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0)) {
+		usage(stdout);
+		exit(EXIT_OK);
 	}
-	o->mode = argv[1];
-	if ((lat = strcmp(o->mode, "lat") == 0) == 0 &&
-	    strcmp(o->mode, "tput") != 0)
-		die("unknown mode %s: tput or lat (see -h)", o->mode);
-	o->n = lat ? 20000 : 1000000;
+	if (argc < 2) {
+		usage(stderr);
+		exit(EXIT_ERR);
+	}
+	if (strcmp(argv[1], "tput") != 0 && strcmp(argv[1], "lat") != 0)
+		die("unknown mode %s: tput or lat (see -h)", argv[1]);
+	o->lat = strcmp(argv[1], "lat") == 0;
+	o->n = o->lat ? 20000 : 1000000;
 	o->size = 64;
 	o->warmup = 2000;
 	o->timeout_ms = 10000;
+	/* Our own subject, so that runs side by side do not mix. */
 	snprintf(o->subject, sizeof(o->subject), "bench.%ld", (long)getpid());
 	optind = 2;
+	opterr = 0;	/* one line of our own instead */
 	while ((ch = getopt_long(argc, argv, "hn:s:S:T:w:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -850,7 +804,7 @@ opts_parse(struct opts *o, int argc, char *argv[])
 			o->n = opt_num(optarg, "count", 1, 1000000000);
 			break;
 		case 's':
-			o->size = opt_num(optarg, "size", 8, 64 << 20);
+			o->size = opt_num(optarg, "size", SEQ_LEN, 1 << 30);
 			break;
 		case 'S':
 			if (strlcpy(o->subject, optarg, sizeof(o->subject)) >=
@@ -880,7 +834,8 @@ opts_parse(struct opts *o, int argc, char *argv[])
 			usage(stdout);
 			exit(EXIT_OK);
 		default:
-			die("bad option (see -h)");
+			die("bad option or missing value: %s (see -h)",
+			    argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
@@ -893,7 +848,5 @@ main(int argc, char *argv[])
 	struct opts	o;
 
 	opts_parse(&o, argc, argv);
-	if (strcmp(o.mode, "lat") == 0)
-		return (lat_run(&o));
-	return (tput_run(&o));
+	return (o.lat ? lat_run(&o) : tput_run(&o));
 }

@@ -25,14 +25,16 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: cohortd [-dtvV] [-c file] [-n node_id]\n"
+	    "usage: cohortd [-dtvV] [-c file] [-n node_id] | --keygen file\n"
 	    "  -c file     config file (default %s)\n"
 	    "  -n node_id  act as this node of the config's nodes list\n"
 	    "  -t          check the config and exit: 0 if valid, 1 if not\n"
 	    "  -v          with -t, print the config with every default\n"
 	    "  -d          log debug messages\n"
 	    "  -V          print the version and exit\n"
-	    "  -h          print this help and exit\n", COHORT_CONF_DEFAULT);
+	    "  -h          print this help and exit\n"
+	    "  --keygen file  write a new random cluster key (mode 0600)\n",
+	    COHORT_CONF_DEFAULT);
 }
 
 uint64_t
@@ -106,6 +108,7 @@ int
 cohortd_reload(struct cohortd *sc, char *msg, size_t len)
 {
 	struct cohort_conf	 nc, old;
+	struct auth_keys	 keys;
 	struct wire_unreached	*u;
 	struct peer_changes	 ch;
 	char			 err[512];
@@ -120,6 +123,15 @@ cohortd_reload(struct cohortd *sc, char *msg, size_t len)
 		notify_ready(sc);
 		return (-1);
 	}
+	if (config_load_keys(&nc, &keys, err, sizeof(err)) == -1) {
+		log_warnx("reload refused, still running on the old config: "
+		    "%s", err);
+		snprintf(msg, len, "reload refused, still running on the old "
+		    "config: %s", err);
+		config_free(&nc);
+		notify_ready(sc);
+		return (-1);
+	}
 	if ((u = reallocarray(sc->unreached, nc.n_nodes, sizeof(*u))) ==
 	    NULL) {
 		config_free(&nc);
@@ -128,6 +140,9 @@ cohortd_reload(struct cohortd *sc, char *msg, size_t len)
 		return (-1);
 	}
 	sc->unreached = u;
+	/* New keys apply to the next handshakes: rotation, see auth.h. */
+	sc->keys = keys;
+	explicit_bzero(&keys, sizeof(keys));
 	reload_keep(sc, &nc);
 	old = sc->conf;
 	sc->conf = nc;
@@ -210,12 +225,19 @@ static int
 check_config(const char *path, const char *node, int verbose)
 {
 	struct cohort_conf	conf;
+	struct auth_keys	keys;
 	char			err[512];
 
 	if (config_load(path, node, &conf, err, sizeof(err)) == -1) {
 		fprintf(stderr, "cohortd: %s\n", err);
 		return (1);
 	}
+	if (config_load_keys(&conf, &keys, err, sizeof(err)) == -1) {
+		fprintf(stderr, "cohortd: %s\n", err);
+		config_free(&conf);
+		return (1);
+	}
+	explicit_bzero(&keys, sizeof(keys));
 	if (verbose)
 		config_print(&conf, stdout);
 	else
@@ -262,6 +284,7 @@ cohortd_free(struct cohortd *sc)
 	if (sc->ev_watchdog)
 		event_free(sc->ev_watchdog);
 	config_free(&sc->conf);
+	explicit_bzero(&sc->keys, sizeof(sc->keys));
 	event_base_free(sc->base);
 }
 
@@ -271,6 +294,7 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "help",	no_argument,	NULL,	'h' },
 		{ "version",	no_argument,	NULL,	'V' },
+		{ "keygen",	required_argument, NULL, 'K' },
 		{ NULL,		0,		NULL,	0 }
 	};
 	struct cohortd	 sc;
@@ -290,6 +314,14 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(stdout);
+			return (0);
+		case 'K':
+			if (auth_keygen(optarg, err, sizeof(err)) == -1) {
+				fprintf(stderr, "cohortd: %s\n", err);
+				return (1);
+			}
+			fprintf(stderr, "cohortd: wrote a new cluster key to %s "
+			    "(mode 0600): copy it to every node\n", optarg);
 			return (0);
 		case 'n':
 			sc.node_override = optarg;
@@ -327,6 +359,12 @@ main(int argc, char *argv[])
 	    sizeof(err)) == -1)
 		fatalx("%s", err);
 	log_setverbose(sc.debug || sc.conf.log_debug);
+	if (config_load_keys(&sc.conf, &sc.keys, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (sc.conf.auth_none && sc.conf.n_nodes > 1)
+		log_warnx("security.authentication is \"none\": anything that "
+		    "reaches port %u can join cluster %s as one of its nodes",
+		    sc.conf.nodes[sc.conf.self].port, sc.conf.cluster);
 
 	/* New at every start, and larger than the last one: a restart shows. */
 	{

@@ -69,6 +69,7 @@ struct cohortd_stats {
 	uint64_t	 peer_reads_paused;	/* peer streams slowed for it */
 	uint64_t	 pending_refused;	/* pending stream limits */
 	uint64_t	 accept_paused;		/* out of file descriptors */
+	uint64_t	 auth_failures;		/* HELLO_ACK MAC refused */
 };
 
 struct cohortd {
@@ -78,6 +79,7 @@ struct cohortd {
 	const char		*node_override;	/* -n */
 	int			 debug;		/* -d, kept across reloads */
 	uint64_t		 incarnation;	/* new at every start */
+	struct auth_keys	 keys;		/* cluster keys; n = 0: none */
 	uint64_t		 started_ms;
 	int			 stopping;
 

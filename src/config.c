@@ -63,7 +63,10 @@ static const struct conf_num {
 
 static const char *const conf_top_keys[] = {
 	"cluster", "node_id", "nodes", "socket", "heartbeat", "reconnect",
-	"limits", "log", "policy", NULL
+	"limits", "log", "policy", "security", NULL
+};
+static const char *const conf_security_keys[] = {
+	"key_file", "key_files", "authentication", "check_address", NULL
 };
 static const char *const conf_policy_keys[] = {
 	"slow_subscriber", NULL
@@ -344,6 +347,149 @@ conf_read_policy(struct conf_ctx *cx, const config_setting_t *root,
 	return (0);
 }
 
+/* A key file path, absolute or relative to the config file's directory. */
+static int
+conf_key_path(struct cohort_conf *conf, const char *v, char *out,
+    size_t len)
+{
+	const char	*slash;
+
+	if (v[0] == '/' || (slash = strrchr(conf->path, '/')) == NULL)
+		return (strlcpy(out, v, len) < len ? 0 : -1);
+	if ((size_t)(slash - conf->path) + 1 + strlen(v) >= len)
+		return (-1);
+	snprintf(out, len, "%.*s/%s", (int)(slash - conf->path), conf->path,
+	    v);
+	return (0);
+}
+
+static int
+conf_read_keys(struct conf_ctx *cx, const config_setting_t *g,
+    struct cohort_conf *conf)
+{
+	const config_setting_t	*s, *e;
+	char			 v[1024];
+	int			 i, n;
+
+	if ((s = config_setting_get_member(g, "key_file")) != NULL &&
+	    config_setting_get_member(g, "key_files") != NULL)
+		return (conf_error(cx, conf_line(s), "give key_file or "
+		    "key_files, not both"));
+	if (s != NULL) {
+		conf->key_line = conf_line(s);
+		if (conf_get_str(cx, s, "security.key_file", v,
+		    sizeof(v) - 1) == -1)
+			return (-1);
+		if (conf_key_path(conf, v, conf->key_files[0],
+		    sizeof(conf->key_files[0])) == -1)
+			return (conf_error(cx, conf_line(s), "key file path "
+			    "too long"));
+		conf->n_key_files = 1;
+		return (0);
+	}
+	if ((s = config_setting_get_member(g, "key_files")) == NULL)
+		return (0);
+	conf->key_line = conf_line(s);
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return (conf_error(cx, conf_line(s), "security.key_files must "
+		    "be a list of paths: [ \"new.key\", \"old.key\" ]"));
+	n = config_setting_length(s);
+	if (n < 1 || n > AUTH_KEYS_MAX)
+		return (conf_error(cx, conf_line(s), "security.key_files has "
+		    "%d entries (allowed: 1 to %d; the first signs, all are "
+		    "accepted)", n, AUTH_KEYS_MAX));
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, (unsigned)i);
+		if (conf_get_str(cx, e, "security.key_files entry", v,
+		    sizeof(v) - 1) == -1)
+			return (-1);
+		if (conf_key_path(conf, v, conf->key_files[i],
+		    sizeof(conf->key_files[i])) == -1)
+			return (conf_error(cx, conf_line(s), "key file path "
+			    "too long"));
+	}
+	conf->n_key_files = (size_t)n;
+	return (0);
+}
+
+/*
+ * security: the cluster key, whether peers must authenticate, and
+ * whether a HELLO must come from its node's configured address.  Secure
+ * by default: several nodes and no key is refused unless the operator
+ * writes authentication = "none".
+ */
+static int
+conf_read_security(struct conf_ctx *cx, const config_setting_t *root,
+    struct cohort_conf *conf)
+{
+	const config_setting_t	*g, *s;
+	char			 v[16];
+
+	conf->check_address = 1;
+	if ((g = config_setting_get_member(root, "security")) != NULL) {
+		if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+			return (conf_error(cx, conf_line(g), "security must be "
+			    "a group: security = { key_file = \"cluster.key\";"
+			    " };"));
+		if (conf_check_keys(cx, g, conf_security_keys,
+		    "security") == -1 || conf_read_keys(cx, g, conf) == -1)
+			return (-1);
+		if ((s = config_setting_get_member(g, "authentication")) !=
+		    NULL) {
+			if (conf_get_str(cx, s, "security.authentication", v,
+			    sizeof(v) - 1) == -1)
+				return (-1);
+			if (strcmp(v, "none") == 0)
+				conf->auth_none = 1;
+			else if (strcmp(v, "hmac") != 0)
+				return (conf_error(cx, conf_line(s),
+				    "security.authentication \"%s\" is not "
+				    "valid (allowed: \"hmac\", \"none\")", v));
+		}
+		if ((s = config_setting_get_member(g, "check_address")) !=
+		    NULL) {
+			if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+				return (conf_error(cx, conf_line(s),
+				    "security.check_address must be true or "
+				    "false"));
+			conf->check_address = config_setting_get_bool(s);
+		}
+		if (conf->auth_none && conf->n_key_files > 0)
+			return (conf_error(cx, conf_line(g), "authentication = "
+			    "\"none\" and a key file: choose one"));
+	}
+	if (conf->n_nodes > 1 && conf->n_key_files == 0 && !conf->auth_none)
+		return (conf_error(cx, g ? conf_line(g) : 1, "a cluster of "
+		    "%zu nodes needs a cluster key: run cohortd --keygen "
+		    "/etc/cohort/cluster.key, copy the file to every node and "
+		    "set security = { key_file = \"/etc/cohort/cluster.key\"; "
+		    "}; (or authentication = \"none\"; to run without, "
+		    "which anyone who reaches the port could join)",
+		    conf->n_nodes));
+	return (0);
+}
+
+int
+config_load_keys(const struct cohort_conf *conf, struct auth_keys *keys,
+    char *err, size_t errlen)
+{
+	char	msg[512];
+	size_t	i;
+
+	memset(keys, 0, sizeof(*keys));
+	for (i = 0; i < conf->n_key_files; i++) {
+		if (auth_load_key(conf->key_files[i], &keys->key[i], msg,
+		    sizeof(msg)) == -1) {
+			snprintf(err, errlen, "%s:%d: %s", conf->path,
+			    conf->key_line, msg);
+			explicit_bzero(keys, sizeof(*keys));
+			return (-1);
+		}
+		keys->n++;
+	}
+	return (0);
+}
+
 /* The numeric groups: heartbeat, reconnect, limits. */
 static int
 conf_read_numbers(struct conf_ctx *cx, const config_setting_t *root,
@@ -480,6 +626,7 @@ conf_walk(struct conf_ctx *cx, config_t *cf, const char *node_override,
 	}
 	if (conf_read_log(cx, root, conf) == -1 ||
 	    conf_read_policy(cx, root, conf) == -1 ||
+	    conf_read_security(cx, root, conf) == -1 ||
 	    conf_read_numbers(cx, root, conf) == -1 ||
 	    conf_check_relations(cx, root, conf) == -1)
 		return (-1);
@@ -768,6 +915,18 @@ config_print(const struct cohort_conf *conf, FILE *fp)
 	    conf->log_debug ? "debug" : "info");
 	fprintf(fp, "policy = { slow_subscriber = \"%s\"; };\n",
 	    conf->slow_disconnect ? "disconnect" : "backpressure");
+	fprintf(fp, "security = {\n  authentication = \"%s\";\n",
+	    conf->auth_none ? "none" : "hmac");
+	if (conf->n_key_files > 0) {
+		fprintf(fp, "  key_files = [ ");
+		for (i = 0; i < conf->n_key_files; i++) {
+			conf_print_str(fp, conf->key_files[i]);
+			fprintf(fp, "%s", i + 1 < conf->n_key_files ? ", " :
+			    " ];\n");
+		}
+	}
+	fprintf(fp, "  check_address = %s;\n};\n",
+	    conf->check_address ? "true" : "false");
 	for (i = 0; i < N_NUM; i++) {
 		const struct conf_num	*cn = &conf_num_tbl[i];
 

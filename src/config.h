@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "auth.h"
 #include "proto.h"
 
 #define CONF_SOCKET_MAX		107	/* sun_path, less the NUL */
@@ -52,6 +53,12 @@ struct cohort_conf {
 	int		 log_debug;
 	int		 slow_disconnect;	/* policy.slow_subscriber */
 	struct conf_limits lim;
+	/* security */
+	char		 key_files[AUTH_KEYS_MAX][1024];	/* absolute */
+	size_t		 n_key_files;
+	int		 key_line;
+	int		 auth_none;	/* authentication = "none" */
+	int		 check_address;	/* a HELLO comes from its node's IP */
 };
 
 /*
@@ -64,6 +71,9 @@ int	 config_load(const char *, const char *, struct cohort_conf *,
 int	 config_load_string(const char *, const char *, const char *,
 	    struct cohort_conf *, char *, size_t);
 void	 config_free(struct cohort_conf *);
+/* Read the configured key files (cohortd -t and at start, reload). */
+int	 config_load_keys(const struct cohort_conf *, struct auth_keys *,
+	    char *, size_t);
 void	 config_print(const struct cohort_conf *, FILE *);
 const struct conf_node *config_find_node(const struct cohort_conf *,
 	    const char *);

@@ -361,6 +361,7 @@ control_stats(struct client *cl, uint32_t req_id)
 	wire_stats_add(&w, "subscribers_full_now", sc->n_full_clients);
 	wire_stats_add(&w, "pending_refused", st->pending_refused);
 	wire_stats_add(&w, "accept_paused", st->accept_paused);
+	wire_stats_add(&w, "auth_failures", st->auth_failures);
 	peer_stats(sc, &w);
 	if ((len = wire_stats_finish(&w)) == 0)
 		client_error(cl, req_id, REASON_LIMIT, 0, "statistics do not "

@@ -61,6 +61,7 @@ struct pconn {
 	int			 got_hello;	/* theirs accepted, ACK sent */
 	uint64_t		 incarnation;
 	uint8_t			 nonce[WIRE_NONCE_LEN];	/* in our HELLO */
+	uint8_t			 peer_nonce[WIRE_NONCE_LEN]; /* in theirs */
 	struct sockaddr_storage	 ss;		/* the other end */
 	char			 remote[INET6_ADDRSTRLEN + 8];
 };
@@ -124,6 +125,8 @@ static void	 peer_write_cb(struct bufferevent *, void *);
 static void	 peer_event_cb(struct bufferevent *, short, void *);
 static void	 peer_protocol_error(struct pconn *, const char *);
 static void	 peer_uncongest(struct peer *);
+static int	 addr_same(const struct sockaddr *,
+		    const struct sockaddr_storage *);
 static int	 peer_resolve(const char *, uint16_t, struct sockaddr_storage *,
 		    socklen_t *, char *, size_t);
 
@@ -607,6 +610,24 @@ hello_refuse(struct pconn *c, enum wire_reason reason, const char *fmt, ...)
 		peer_fsm(p, PEV_REFUSED, text);
 }
 
+/*
+ * The handshake as one end proves it (mine = 1: we prove to the peer) or
+ * checks the other's proof (mine = 0).  Borrowed pointers into c and sc.
+ */
+static void
+conn_transcript(struct pconn *c, int mine, struct auth_transcript *t)
+{
+	struct cohortd	*sc = c->sc;
+
+	t->cluster = sc->conf.cluster;
+	t->from_id = mine ? self_id(sc) : c->peer->node.id;
+	t->to_id = mine ? c->peer->node.id : self_id(sc);
+	t->from_nonce = mine ? c->nonce : c->peer_nonce;
+	t->to_nonce = mine ? c->peer_nonce : c->nonce;
+	t->from_inc = mine ? sc->incarnation : c->incarnation;
+	t->to_inc = mine ? c->incarnation : sc->incarnation;
+}
+
 /* Validate a HELLO; returns its peer, or NULL after refusing the stream. */
 static struct peer *
 hello_check(struct pconn *c, const struct wire_hello *h)
@@ -639,6 +660,13 @@ hello_check(struct pconn *c, const struct wire_hello *h)
 		    sc->conf.path);
 		return (NULL);
 	}
+	if (!c->outbound && sc->conf.check_address && p->sslen > 0 &&
+	    !addr_same((struct sockaddr *)&c->ss, &p->ss)) {
+		hello_refuse(c, REASON_ADDRESS, "stream from %s claims to be "
+		    "%s, configured at %s (security.check_address)",
+		    c->remote, h->node_id, p->node.address);
+		return (NULL);
+	}
 	if (c->outbound && c->peer != p) {
 		hello_refuse(c, REASON_UNKNOWN_NODE, "%s dialled %s at %s but "
 		    "%s answered", self_id(sc), c->peer->node.id, c->remote,
@@ -660,18 +688,25 @@ static void
 peer_handle_hello(struct pconn *c, const struct wire_hello *h)
 {
 	struct wire_hello_ack	 a;
+	struct auth_transcript	 t;
 	struct peer		*p;
-	uint8_t			 buf[WIRE_HDR_LEN + WIRE_NONCE_LEN + 2 +
-				    WIRE_ID_MAX];
+	uint8_t			 buf[WIRE_HDR_LEN + WIRE_NONCE_LEN +
+				    WIRE_MAC_LEN + 2 + WIRE_ID_MAX];
 
 	if ((p = hello_check(c, h)) == NULL)
 		return;
 	c->peer = p;
 	c->incarnation = h->incarnation;
 	c->got_hello = 1;
+	memcpy(c->peer_nonce, h->nonce, sizeof(c->peer_nonce));
 	memset(&a, 0, sizeof(a));
 	memcpy(a.nonce, h->nonce, sizeof(a.nonce));
 	strlcpy(a.node_id, self_id(c->sc), sizeof(a.node_id));
+	/* Prove we hold the cluster key, over this very exchange. */
+	if (c->sc->keys.n > 0) {
+		conn_transcript(c, 1, &t);
+		auth_mac(&c->sc->keys.key[0], &t, a.mac);
+	}
 	conn_send(c, buf, wire_encode_hello_ack(buf, sizeof(buf), &a));
 }
 
@@ -727,11 +762,28 @@ peer_established(struct pconn *c)
 static void
 peer_handle_hello_ack(struct pconn *c, const struct wire_hello_ack *a)
 {
-	if (!c->got_hello ||
-	    memcmp(a->nonce, c->nonce, sizeof(a->nonce)) != 0 ||
-	    strcmp(a->node_id, c->peer->node.id) != 0) {
+	struct auth_transcript	t;
+
+	if (!c->got_hello || strcmp(a->node_id, c->peer->node.id) != 0) {
 		peer_protocol_error(c, "HELLO_ACK does not match our HELLO");
 		return;
+	}
+	/* An ACK for another nonce answers another handshake: a replay. */
+	if (memcmp(a->nonce, c->nonce, sizeof(a->nonce)) != 0) {
+		c->sc->stats.auth_failures++;
+		hello_refuse(c, REASON_AUTH, "HELLO_ACK from %s answers another "
+		    "handshake (replayed?)", a->node_id);
+		return;
+	}
+	if (c->sc->keys.n > 0) {
+		conn_transcript(c, 0, &t);
+		if (!auth_verify(&c->sc->keys, &t, a->mac)) {
+			c->sc->stats.auth_failures++;
+			hello_refuse(c, REASON_AUTH, "%s could not prove it "
+			    "holds %s's cluster key: wrong key, or none",
+			    a->node_id, self_id(c->sc));
+			return;
+		}
 	}
 	peer_established(c);
 }

@@ -36,6 +36,7 @@
 #define WIRE_ADDR_MAX		255	/* address: literal or DNS name */
 #define WIRE_TEXT_MAX		255	/* reasons, error messages */
 #define WIRE_NONCE_LEN		32
+#define WIRE_MAC_LEN		32	/* HMAC-SHA256, see auth.h */
 #define WIRE_MEMBERS_MAX	1024	/* nodes in one CTL_MEMBERS frame */
 #define WIRE_STATS_SECTIONS_MAX	(WIRE_MEMBERS_MAX + 16)
 #define WIRE_STATS_KV_MAX	256	/* counters in one section */
@@ -154,7 +155,8 @@ enum member_state {
 	X(BAD_SUBJECT,	16,	"invalid subject")				\
 	X(NO_RESPONDER,	17,	"no responder for the subject")			\
 	X(TIMEOUT,	18,	"request timed out")				\
-	X(NOT_SUBSCRIBED, 19,	"not subscribed to that pattern")
+	X(NOT_SUBSCRIBED, 19,	"not subscribed to that pattern")		\
+	X(AUTH,		20,	"authentication failed")
 
 enum wire_reason {
 #define X(n, v, s)	REASON_##n = v,

@@ -379,6 +379,7 @@ wire_encode_hello_ack(uint8_t *buf, size_t cap, const struct wire_hello_ack *m)
 
 	wr_init(&w, buf, cap, WT_HELLO_ACK);
 	wr_bytes(&w, m->nonce, sizeof(m->nonce));
+	wr_bytes(&w, m->mac, sizeof(m->mac));
 	wr_str(&w, m->node_id, WIRE_ID_MAX);
 	return (wr_finish(&w));
 }
@@ -390,6 +391,7 @@ wire_decode_hello_ack(const uint8_t *buf, size_t len, struct wire_hello_ack *m)
 
 	rd_init(&r, buf, len);
 	rd_bytes(&r, m->nonce, sizeof(m->nonce));
+	rd_bytes(&r, m->mac, sizeof(m->mac));
 	rd_str(&r, m->node_id, WIRE_ID_MAX);
 	return (rd_end(&r));
 }

@@ -48,6 +48,7 @@ struct wire_hello {
  */
 struct wire_hello_ack {
 	uint8_t		 nonce[WIRE_NONCE_LEN];
+	uint8_t		 mac[WIRE_MAC_LEN];	/* zeros without a key */
 	char		 node_id[WIRE_ID_MAX + 1];
 };
 

@@ -23,23 +23,31 @@
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 #define NAME		"test.conf"
 
-/* design.md's config, verbatim: the contract operators write to. */
-static const char design_conf[] =
-    "cluster = \"prod\";                 "
-    "# peers announcing another cluster are refused\n"
-    "node_id = \"n1\";                   "
-    "# this node; must be in nodes (-n overrides)\n"
-    "nodes = (\n"
-    "  { id = \"n1\"; address = \"10.0.0.1\"; port = 7400; },\n"
-    "  { id = \"n2\"; address = \"10.0.0.2\"; port = 7400; },   "
-    "# IPv6 and names too\n"
-    ");\n"
-    "socket = \"/run/cohort/cohortd.sock\";\n"
-    "heartbeat = { interval_ms = 500; timeout_ms = 2500; };\n";
+/*
+ * design.md's config, verbatim: the contract operators write to; a
+ * cluster of several nodes also names its key file (design.md says so),
+ * the last line.
+ */
+#define SECURITY	"security = { key_file = \"/etc/cohort/cluster.key\"; };\n"
+#define DESIGN_CONF_NO_KEY \
+    "cluster = \"prod\";                 " \
+    "# peers announcing another cluster are refused\n" \
+    "node_id = \"n1\";                   " \
+    "# this node; must be in nodes (-n overrides)\n" \
+    "nodes = (\n" \
+    "  { id = \"n1\"; address = \"10.0.0.1\"; port = 7400; },\n" \
+    "  { id = \"n2\"; address = \"10.0.0.2\"; port = 7400; },   " \
+    "# IPv6 and names too\n" \
+    ");\n" \
+    "socket = \"/run/cohort/cohortd.sock\";\n" \
+    "heartbeat = { interval_ms = 500; timeout_ms = 2500; };\n"
+static const char design_conf[] = DESIGN_CONF_NO_KEY SECURITY;
 
 /* The same keys, one fragment per line: BASE is lines 1 to 8. */
 #define CLUSTER		"cluster = \"prod\";\n"
-#define NODE_ID		"node_id = \"n1\";\n"
+/* The key on node_id's line, so that line numbers stay as they were. */
+#define NODE_ID		"node_id = \"n1\"; " \
+	"security = { key_file = \"/etc/cohort/cluster.key\"; };\n"
 #define NODES_OPEN	"nodes = (\n"
 #define NODE1		\
 	"  { id = \"n1\"; address = \"10.0.0.1\"; port = 7400; },\n"
@@ -80,7 +88,8 @@ static const char full_conf[] =
     "  max_clients = 17;\n"
     "  subscriptions_per_client = 77;\n"
     "  requests_per_client = 33;\n"
-    "};\n";
+    "};\n"
+    SECURITY;
 
 static void
 load_ok(const char *text, const char *node, struct cohort_conf *conf)
@@ -234,6 +243,53 @@ START_TEST(test_design_conf)
 }
 END_TEST
 
+/* Several nodes and no key: refused, saying how to make one. */
+START_TEST(test_no_key)
+{
+	load_fails(DESIGN_CONF_NO_KEY, NULL, 1, "a cluster of 2 nodes needs "
+	    "a cluster key", "cohortd --keygen");
+	load_fails(DESIGN_CONF_NO_KEY "security = { key_file = \"a\"; "
+	    "key_files = [ \"b\" ]; };\n", NULL, 9, "key_file or key_files",
+	    NULL);
+	load_fails(DESIGN_CONF_NO_KEY "security = { authentication = "
+	    "\"maybe\"; };\n", NULL, 9, "security.authentication "
+	    "\"maybe\" is not valid", "\"hmac\", \"none\"");
+	load_fails(DESIGN_CONF_NO_KEY "security = { authentication = "
+	    "\"none\"; key_file = \"k\"; };\n", NULL, 9, "choose one",
+	    NULL);
+	load_fails(DESIGN_CONF_NO_KEY "security = { check_address = 1; };\n",
+	    NULL, 9, "check_address must be true or false", NULL);
+}
+END_TEST
+
+/* The opt-out, key rotation lists, and paths relative to the file. */
+START_TEST(test_security)
+{
+	struct cohort_conf	conf;
+
+	load_ok(DESIGN_CONF_NO_KEY "security = { authentication = \"none\"; "
+	    "check_address = false; };\n", NULL, &conf);
+	ck_assert_int_eq(conf.auth_none, 1);
+	ck_assert_int_eq(conf.check_address, 0);
+	ck_assert_uint_eq(conf.n_key_files, 0);
+	config_free(&conf);
+	load_ok(DESIGN_CONF_NO_KEY "security = { key_files = [ \"/k/new\", "
+	    "\"old\" ]; };\n", NULL, &conf);
+	ck_assert_uint_eq(conf.n_key_files, 2);
+	ck_assert_str_eq(conf.key_files[0], "/k/new");
+	ck_assert_str_eq(conf.key_files[1], "old");	/* NAME has no dir */
+	ck_assert_int_eq(conf.check_address, 1);
+	ck_assert_int_eq(conf.auth_none, 0);
+	config_free(&conf);
+	/* One node needs no key. */
+	load_ok(CLUSTER "node_id = \"n1\";\n" NODES_OPEN
+	    "  { id = \"n1\"; address = \"10.0.0.1\"; port = 7400; }\n"
+	    NODES_CLOSE, NULL, &conf);
+	ck_assert_uint_eq(conf.n_key_files, 0);
+	config_free(&conf);
+}
+END_TEST
+
 /* Only the three keys without defaults. */
 START_TEST(test_defaults)
 {
@@ -381,7 +437,7 @@ START_TEST(test_node_override)
 	ck_assert_uint_eq(conf.self, 1);
 	config_free(&conf);
 	/* -n stands in for a missing node_id. */
-	load_ok(CLUSTER NODES, "n2", &conf);
+	load_ok(CLUSTER NODES SECURITY, "n2", &conf);
 	ck_assert_str_eq(conf.node_id, "n2");
 	ck_assert_uint_eq(conf.self, 1);
 	config_free(&conf);
@@ -451,7 +507,7 @@ many_nodes(size_t n, const char *node_id)
 		fprintf(fp, "  { id = \"n%zu\"; address = \"10.%zu.%zu.1\"; "
 		    "port = 7400; }%s\n", i + 1, i / 256, i % 256,
 		    i + 1 < n ? "," : "");
-	fprintf(fp, ");\n");
+	fprintf(fp, ");\n" SECURITY);
 	ck_assert_int_eq(fclose(fp), 0);
 	return (text);
 }
@@ -908,6 +964,8 @@ config_suite(void)
 
 	tc = tcase_create("valid");
 	tcase_add_test(tc, test_design_conf);
+	tcase_add_test(tc, test_no_key);
+	tcase_add_test(tc, test_security);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_full_conf);
 	tcase_add_test(tc, test_boundaries);

@@ -235,6 +235,8 @@ fill_ack(union msg *u)
 	memset(u, 0, sizeof(*u));
 	for (i = 0; i < sizeof(u->ack.nonce); i++)
 		u->ack.nonce[i] = (uint8_t)(0xdf - i);
+	for (i = 0; i < sizeof(u->ack.mac); i++)
+		u->ack.mac[i] = (uint8_t)(0x31 + 3 * i);
 	set_str(u->ack.node_id, sizeof(u->ack.node_id), "acking-node");
 }
 
@@ -254,6 +256,7 @@ static void
 cmp_ack(const union msg *a, const union msg *b)
 {
 	ck_assert_mem_eq(b->ack.nonce, a->ack.nonce, WIRE_NONCE_LEN);
+	ck_assert_mem_eq(b->ack.mac, a->ack.mac, WIRE_MAC_LEN);
 	ck_assert_str_eq(b->ack.node_id, a->ack.node_id);
 }
 

@@ -72,10 +72,25 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+# cluster_key: the test's cluster key file, made on first use.
+cluster_key() {
+	[ -f "$T/cluster.key" ] || "$COHORTD" --keygen "$T/cluster.key" 2>/dev/null ||
+	    fail "cohortd --keygen failed"
+	echo "$T/cluster.key"
+}
+
+# security_conf: the security group every test node uses, unless the
+# extra text given to cluster_conf has its own.
+security_conf() {
+	echo "security = { key_file = \"$(cluster_key)\"; };"
+}
+
 # cluster_conf NET N [extra config text]: write a config for nodes 1..N at
-# 127.NET.0.i:7400 into $T/n$i/conf, each with its own node_id and socket.
+# 127.NET.0.i:7400 into $T/n$i/conf, each with its own node_id and socket,
+# all with the test's cluster key.
 cluster_conf() {
 	net=$1 n=$2 extra=${3:-}
+	case $extra in *security*) sec="" ;; *) sec=$(security_conf) ;; esac
 	for i in $(seq 1 "$n"); do
 		mkdir -p "$T/n$i"
 		{
@@ -88,6 +103,7 @@ cluster_conf() {
 			done
 			echo ");"
 			echo "socket = \"$T/n$i/sock\";"
+			echo "$sec"
 			echo "$extra"
 		} > "$T/n$i/conf"
 	done

@@ -26,9 +26,10 @@ finish() {
 	[ $st = 0 ] || fail "$2 exited $st: $(cat "$3" "$3.err")"
 }
 
-# dstat I KEY: one counter of node I's daemon section of stats.
+# dstat I KEY: one counter of node I's daemon section of stats.  Not
+# under COHORT_WRAP: it polls, and what it runs is tested elsewhere.
 dstat() {
-	ctl "$1" --json stats | grep '^{"section":"daemon"' |
+	"$COHORTCTL" -s "$(sock "$1")" --json stats | grep '^{"section":"daemon"' |
 	    sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"
 }
 

@@ -2,13 +2,17 @@
  * peerprobe: a test helper that plays a peer by hand.
  *
  *	peerprobe [-v version] [-m min_version] [-C cluster] [-i node_id]
- *	    [-a] host port
+ *	    [-a] [-k keyfile] [-b source] [-r record | -p replay] host port
  *
  * Connects, sends one HELLO built from the options, and reports what the
  * daemon answered, one line on stdout:
  *	REFUSE <reason name>: <text>
  *	ACK			(with -a, after acknowledging its HELLO)
  *	CLOSED
+ * With -a it acknowledges the daemon's HELLO, proving the key in keyfile
+ * (-k) if given.  -b binds the source address.  -r writes every byte it
+ * sent to a file; -p sends such a recording verbatim instead, to check
+ * that a captured handshake cannot be replayed.
  * Exit 0 when an answer was read, 1 on a local error or after 5 s.
  */
 #include <sys/socket.h>
@@ -21,12 +25,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "wire.h"
 
+static FILE	*record;
+
 static int
-dial(const char *host, const char *port)
+dial(const char *host, const char *port, const char *source)
 {
-	struct addrinfo	hints, *res;
+	struct addrinfo	hints, *res, *src;
 	int		fd, rv;
 
 	memset(&hints, 0, sizeof(hints));
@@ -35,6 +42,13 @@ dial(const char *host, const char *port)
 		errx(1, "%s: %s", host, gai_strerror(rv));
 	if ((fd = socket(res->ai_family, SOCK_STREAM, 0)) == -1)
 		err(1, "socket");
+	if (source != NULL) {
+		if ((rv = getaddrinfo(source, NULL, &hints, &src)) != 0)
+			errx(1, "%s: %s", source, gai_strerror(rv));
+		if (bind(fd, src->ai_addr, src->ai_addrlen) == -1)
+			err(1, "bind %s", source);
+		freeaddrinfo(src);
+	}
 	if (connect(fd, res->ai_addr, res->ai_addrlen) == -1)
 		err(1, "connect %s port %s", host, port);
 	freeaddrinfo(res);
@@ -72,6 +86,30 @@ read_frame(int fd, uint8_t *out, size_t cap)
 	}
 }
 
+static void
+send_all(int fd, const uint8_t *buf, size_t len)
+{
+	if (write(fd, buf, len) != (ssize_t)len)
+		err(1, "write");
+	if (record != NULL && fwrite(buf, 1, len, record) != len)
+		err(1, "record");
+}
+
+static void
+replay(int fd, const char *path)
+{
+	uint8_t	buf[8192];
+	size_t	n;
+	FILE	*fp;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		err(1, "%s", path);
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		if (write(fd, buf, n) != (ssize_t)n)
+			err(1, "write");
+	fclose(fp);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -79,8 +117,12 @@ main(int argc, char *argv[])
 	struct wire_hello_ack	 ack;
 	struct wire_refuse	 r;
 	struct wire_hdr		 hdr;
-	uint8_t			 buf[8192];
+	struct auth_key		 key;
+	struct auth_transcript	 t;
+	uint8_t			 buf[8192], nonce[WIRE_NONCE_LEN];
 	size_t			 len;
+	const char		*source = NULL, *keyfile = NULL, *replayfile = NULL;
+	char			 msg[256];
 	int			 ch, fd, do_ack = 0;
 
 	memset(&h, 0, sizeof(h));
@@ -90,10 +132,24 @@ main(int argc, char *argv[])
 	strlcpy(h.cluster, "test", sizeof(h.cluster));
 	strlcpy(h.node_id, "probe", sizeof(h.node_id));
 	strlcpy(h.address, "127.0.0.1", sizeof(h.address));
-	while ((ch = getopt(argc, argv, "aC:i:m:v:")) != -1) {
+	while ((ch = getopt(argc, argv, "ab:C:i:k:m:p:r:v:")) != -1) {
 		switch (ch) {
 		case 'a':
 			do_ack = 1;
+			break;
+		case 'b':
+			source = optarg;
+			strlcpy(h.address, optarg, sizeof(h.address));
+			break;
+		case 'k':
+			keyfile = optarg;
+			break;
+		case 'p':
+			replayfile = optarg;
+			break;
+		case 'r':
+			if ((record = fopen(optarg, "w")) == NULL)
+				err(1, "%s", optarg);
 			break;
 		case 'C':
 			strlcpy(h.cluster, optarg, sizeof(h.cluster));
@@ -114,10 +170,16 @@ main(int argc, char *argv[])
 	}
 	if (argc - optind != 2)
 		errx(1, "usage: peerprobe [options] host port");
-	fd = dial(argv[optind], argv[optind + 1]);
-	len = wire_encode_hello(buf, sizeof(buf), &h);
-	if (write(fd, buf, len) != (ssize_t)len)
-		err(1, "write");
+	if (keyfile != NULL && auth_load_key(keyfile, &key, msg,
+	    sizeof(msg)) == -1)
+		errx(1, "%s", msg);
+	fd = dial(argv[optind], argv[optind + 1], source);
+	arc4random_buf(nonce, sizeof(nonce));
+	memcpy(h.nonce, nonce, sizeof(nonce));
+	if (replayfile != NULL)
+		replay(fd, replayfile);
+	else
+		send_all(fd, buf, wire_encode_hello(buf, sizeof(buf), &h));
 	while ((len = read_frame(fd, buf, sizeof(buf))) > 0) {
 		(void)wire_check_header(buf, len, sizeof(buf), WIRE_PEER, &hdr);
 		if (hdr.type == WT_REFUSE) {
@@ -127,14 +189,26 @@ main(int argc, char *argv[])
 			    r.text);
 			return (0);
 		}
-		if (hdr.type == WT_HELLO && do_ack &&
+		if (hdr.type == WT_HELLO && do_ack && replayfile == NULL &&
 		    wire_decode_hello(buf, len, &theirs) == WIRE_OK) {
 			memset(&ack, 0, sizeof(ack));
 			memcpy(ack.nonce, theirs.nonce, sizeof(ack.nonce));
 			strlcpy(ack.node_id, h.node_id, sizeof(ack.node_id));
-			len = wire_encode_hello_ack(buf, sizeof(buf), &ack);
-			if (write(fd, buf, len) != (ssize_t)len)
-				err(1, "write");
+			if (keyfile != NULL) {
+				t.cluster = h.cluster;
+				t.from_id = h.node_id;
+				t.to_id = theirs.node_id;
+				t.from_nonce = nonce;
+				t.to_nonce = theirs.nonce;
+				t.from_inc = h.incarnation;
+				t.to_inc = theirs.incarnation;
+				auth_mac(&key, &t, ack.mac);
+			}
+			send_all(fd, buf, wire_encode_hello_ack(buf,
+			    sizeof(buf), &ack));
+			if (record != NULL)
+				fclose(record);
+			record = NULL;
 		}
 		if (hdr.type == WT_HELLO_ACK) {
 			printf("ACK\n");

@@ -14,6 +14,7 @@ nodes = (
   { id = "n2"; address = "::1"; port = 17402; }
 );
 socket = "$T/n$i/sock";
+$(security_conf)
 CONF
 done
 for i in 1 2; do start_node $i; done

@@ -33,6 +33,7 @@ nodes = (
   { id = "n4"; address = "127.15.0.4"; port = 7400; }
 );
 socket = "$T/n4/sock";
+$(security_conf)
 CONF
 start_node 4
 memberwait 4 n1 refused >/dev/null || exit 1
@@ -55,8 +56,9 @@ out=$(probe -i stranger) || fail "probe failed"
 case $out in "REFUSE node id not in this node's config: "*) ;; *) fail "unknown id: $out" ;; esac
 out=$(probe -C prod -i n2) || fail "probe failed"
 case $out in "REFUSE wrong cluster name: "*) ;; *) fail "cluster: $out" ;; esac
-# A well-formed HELLO is acknowledged (as n3, which is down).
-out=$(probe -a -i n3) || fail "probe failed"
+# A well-formed HELLO is acknowledged (as n3, which is down), from n3's
+# address and with the cluster key.
+out=$(probe -a -b 127.15.0.3 -k "$(cluster_key)" -i n3) || fail "probe failed"
 [ "$out" = ACK ] || fail "a valid HELLO was not acknowledged: $out"
 conns_refused=$(ctl 1 --json stats | sed -n 's/.*"conns_refused":\([0-9]*\).*/\1/p')
 log "n1 counted $conns_refused refused streams"
