@@ -25,6 +25,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -83,6 +84,7 @@ struct tput_pub {
 	uint64_t	 refused_later;	/* the daemon said no */
 	double		 t0, t_flushed;
 	int		 failed;
+	sem_t		 done;		/* posted when the thread is done */
 };
 
 /* lat: the echo on b, and the client on a, which times. */
@@ -307,6 +309,7 @@ tput_sub_data(struct tput_sub *s, const struct cohort_msg *m)
 	}
 	s->seen[seq / 8] |= (uint8_t)(1u << (seq % 8));
 	s->unique++;
+	/* gaps counts holes (jumps forward); lost, the messages missing. */
 	if (seq < s->next)
 		s->reordered++;
 	else {
@@ -436,6 +439,7 @@ tput_pub_main(void *arg)
 		tput_pub_fail(p, "end marker");
 	if (!p->failed)
 		(void)cohort_dispatch(p->c);
+	sem_post(&p->done);
 	return (NULL);
 }
 
@@ -494,6 +498,7 @@ tput_run(struct opts *o)
 	struct tput_pub	 p;
 	struct timespec	 ts;
 	pthread_t	 th_sub, th_pub;
+	uint8_t		*ref;
 	double		 cpu0, srv0, srv1;
 	int		 rv;
 
@@ -514,7 +519,7 @@ tput_run(struct opts *o)
 	bench_subscribe(s.c, o->subject2);
 	cohort_set_msg_cb(s.c, tput_sub_msg_cb, &s);
 	cohort_set_error_cb(p.c, tput_pub_error_cb, &p);
-	s.ref = body_new(o->size);
+	s.ref = ref = body_new(o->size);
 	p.body = body_new(o->size);
 	if ((s.seen = calloc(o->n / 8 + 1, 1)) == NULL)
 		die("out of memory");
@@ -524,17 +529,22 @@ tput_run(struct opts *o)
 	    o->subject);
 	cpu0 = cpu_s();
 	srv0 = daemons_cpu_s(p.c, s.c);
-	if (pthread_create(&th_sub, NULL, tput_sub_main, &s) != 0 ||
+	if (sem_init(&p.done, 0, 0) == -1 ||
+	    pthread_create(&th_sub, NULL, tput_sub_main, &s) != 0 ||
 	    pthread_create(&th_pub, NULL, tput_pub_main, &p) != 0)
-		die("pthread_create failed");
+		die("cannot start threads");
 	pthread_join(th_sub, NULL);
 	/* Bounded: the publisher may block in backpressure for ever. */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += o->timeout_ms / 1000;
-	if (pthread_timedjoin_np(th_pub, NULL, &ts) != 0)
+	while ((rv = sem_timedwait(&p.done, &ts)) == -1 && errno == EINTR)
+		continue;
+	if (rv == -1)
 		die("the publisher is stuck %d ms after the subscriber "
 		    "stopped (%" PRIu64 " published, %" PRIu64 " received)",
 		    o->timeout_ms, p.published, s.recv);
+	pthread_join(th_pub, NULL);
+	sem_destroy(&p.done);
 	srv1 = daemons_cpu_s(p.c, s.c);
 	rv = tput_report(o, &s, &p, cpu_s() - cpu0,
 	    srv0 >= 0 && srv1 >= 0 ? srv1 - srv0 : -1);
@@ -542,7 +552,7 @@ tput_run(struct opts *o)
 	cohort_close(s.c);
 	free(s.seen);
 	free(p.body);
-	free((void *)s.ref);
+	free(ref);
 	return (rv);
 }
 

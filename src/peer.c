@@ -59,6 +59,7 @@ struct pconn {
 	enum conn_state		 state;
 	int			 outbound;
 	int			 got_hello;	/* theirs accepted, ACK sent */
+	int			 got_ack;	/* their ACK verified, ECHO sent */
 	uint64_t		 incarnation;
 	uint8_t			 nonce[WIRE_NONCE_LEN];	/* in our HELLO */
 	uint8_t			 peer_nonce[WIRE_NONCE_LEN]; /* in theirs */
@@ -124,6 +125,7 @@ static void	 peer_read_cb(struct bufferevent *, void *);
 static void	 peer_write_cb(struct bufferevent *, void *);
 static void	 peer_event_cb(struct bufferevent *, short, void *);
 static void	 peer_protocol_error(struct pconn *, const char *);
+static void	 conn_send_echo(struct pconn *);
 static void	 peer_uncongest(struct peer *);
 static int	 addr_same(const struct sockaddr *,
 		    const struct sockaddr_storage *);
@@ -785,7 +787,13 @@ peer_handle_hello_ack(struct pconn *c, const struct wire_hello_ack *a)
 			return;
 		}
 	}
-	peer_established(c);
+	/*
+	 * We accept them.  They may still refuse us (our proof is theirs to
+	 * check): the stream is up only when their first ECHO confirms it,
+	 * so that no end reports a peer up that is about to refuse it.
+	 */
+	c->got_ack = 1;
+	conn_send_echo(c);
 }
 
 /* Frames */
@@ -905,9 +913,14 @@ peer_dispatch(struct pconn *c, const struct wire_hdr *hdr, const uint8_t *buf)
 			peer_handle_refuse(c, &m.refuse);
 		break;
 	case WT_ECHO:
-		if (c->state != CONN_ESTABLISHED)
+		if (c->state != CONN_ESTABLISHED && !c->got_ack)
 			break;
-		if ((st = wire_decode_echo(buf, hdr->len, &m.echo)) == WIRE_OK)
+		if ((st = wire_decode_echo(buf, hdr->len, &m.echo)) != WIRE_OK)
+			break;
+		/* The first ECHO after both ACKs: the handshake is done. */
+		if (c->state == CONN_HELLO)
+			peer_established(c);
+		if (c->state == CONN_ESTABLISHED && c->peer->conn == c)
 			peer_handle_echo(c->peer, &m.echo);
 		break;
 	case WT_DATA:
@@ -1077,25 +1090,36 @@ peer_redial_cb(evutil_socket_t fd, short ev, void *arg)
 
 /* Heartbeats and failure detection */
 
+/* One heartbeat on c, echoing the last timestamp its peer sent us. */
+static void
+conn_send_echo(struct pconn *c)
+{
+	struct peer	*p = c->peer;
+	struct wire_echo e;
+	uint8_t		 buf[WIRE_HDR_LEN + 40 + WIRE_ID_MAX];
+	uint64_t	 now = now_us();
+
+	memset(&e, 0, sizeof(e));
+	e.seq = ++p->echo_seq;
+	e.ts_us = now;
+	if (p->conn == c) {
+		e.echo_ts_us = p->peer_ts_us;
+		e.hold_us = p->peer_ts_us ? now - p->peer_ts_at : 0;
+	}
+	strlcpy(e.node_id, self_id(p->sc), sizeof(e.node_id));
+	conn_send(c, buf, wire_encode_echo(buf, sizeof(buf), &e));
+}
+
 static void
 peer_echo_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct peer	*p = arg;
-	struct wire_echo e;
-	uint8_t		 buf[WIRE_HDR_LEN + 40 + WIRE_ID_MAX];
-	uint64_t	 now = now_us();
 
 	(void)fd;
 	(void)ev;
 	if (p->conn == NULL || p->state != MEMBER_UP)
 		return;
-	memset(&e, 0, sizeof(e));
-	e.seq = ++p->echo_seq;
-	e.ts_us = now;
-	e.echo_ts_us = p->peer_ts_us;
-	e.hold_us = p->peer_ts_us ? now - p->peer_ts_at : 0;
-	strlcpy(e.node_id, self_id(p->sc), sizeof(e.node_id));
-	conn_send(p->conn, buf, wire_encode_echo(buf, sizeof(buf), &e));
+	conn_send_echo(p->conn);
 	timer_add_ms(p->ev_echo, p->sc->conf.lim.hb_interval_ms);
 }
 

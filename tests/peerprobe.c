@@ -7,7 +7,8 @@
  * Connects, sends one HELLO built from the options, and reports what the
  * daemon answered, one line on stdout:
  *	REFUSE <reason name>: <text>
- *	ACK			(with -a, after acknowledging its HELLO)
+ *	ACK			its HELLO_ACK; with -a, its first ECHO: the
+ *				stream was established
  *	CLOSED
  * With -a it acknowledges the daemon's HELLO, proving the key in keyfile
  * (-k) if given.  -b binds the source address.  -r writes every byte it
@@ -210,7 +211,13 @@ main(int argc, char *argv[])
 				fclose(record);
 			record = NULL;
 		}
-		if (hdr.type == WT_HELLO_ACK) {
+		/*
+		 * Its ACK says our HELLO passed; with -a, the stream is up
+		 * only once it checked our ACK too, which its first ECHO
+		 * shows (or a REFUSE denies).
+		 */
+		if ((hdr.type == WT_HELLO_ACK && !do_ack &&
+		    replayfile == NULL) || hdr.type == WT_ECHO) {
 			printf("ACK\n");
 			return (0);
 		}
