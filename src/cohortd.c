@@ -148,6 +148,7 @@ cohortd_reload(struct cohortd *sc, char *msg, size_t len)
 	sc->conf = nc;
 	log_setverbose(sc->debug || sc->conf.log_debug);
 	peer_reconfigure(sc, &ch);
+	control_apply_acl(sc);
 	config_free(&old);
 	log_info("reloaded %s: %zu nodes added, %zu removed, %zu readdressed, "
 	    "%zu unchanged", sc->conf_path, ch.added, ch.removed, ch.changed,

@@ -70,6 +70,8 @@ struct cohortd_stats {
 	uint64_t	 pending_refused;	/* pending stream limits */
 	uint64_t	 accept_paused;		/* out of file descriptors */
 	uint64_t	 auth_failures;		/* HELLO_ACK MAC refused */
+	uint64_t	 clients_denied;	/* allow_users, allow_groups */
+	uint64_t	 acl_refused;		/* security.rules said no */
 };
 
 struct cohortd {
@@ -166,6 +168,7 @@ size_t		 peer_broadcast(struct cohortd *, const uint8_t *, size_t,
 /* control.c */
 int		 control_init(struct cohortd *);
 void		 control_shutdown(struct cohortd *);
+void		 control_apply_acl(struct cohortd *);
 void		 control_broadcast_event(struct cohortd *,
 		    const struct wire_ctl_event *);
 /*

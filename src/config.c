@@ -15,9 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <grp.h>
+#include <pwd.h>
+
 #include <libconfig.h>
 
 #include "config.h"
+#include "subject.h"
 
 #ifndef COHORT_SOCKET_DEFAULT
 #define COHORT_SOCKET_DEFAULT	"/run/cohort/cohortd.sock"
@@ -57,6 +61,7 @@ static const struct conf_num {
 	    65536 },
 	{ "limits", "pending_per_address", L(pending_per_address), 8, 1,
 	    65536 },
+	{ "limits", "clients_per_uid", L(clients_per_uid), 64, 1, 65536 },
 #undef L
 };
 #define N_NUM	(sizeof(conf_num_tbl) / sizeof(conf_num_tbl[0]))
@@ -66,7 +71,11 @@ static const char *const conf_top_keys[] = {
 	"limits", "log", "policy", "security", NULL
 };
 static const char *const conf_security_keys[] = {
-	"key_file", "key_files", "authentication", "check_address", NULL
+	"key_file", "key_files", "authentication", "check_address",
+	"socket_group", "allow_users", "allow_groups", "rules", NULL
+};
+static const char *const conf_rule_keys[] = {
+	"user", "group", "publish", "subscribe", NULL
 };
 static const char *const conf_policy_keys[] = {
 	"slow_subscriber", NULL
@@ -347,6 +356,9 @@ conf_read_policy(struct conf_ctx *cx, const config_setting_t *root,
 	return (0);
 }
 
+static int	conf_read_access(struct conf_ctx *, const config_setting_t *,
+		    struct cohort_conf *);
+
 /* A key file path, absolute or relative to the config file's directory. */
 static int
 conf_key_path(struct cohort_conf *conf, const char *v, char *out,
@@ -458,6 +470,8 @@ conf_read_security(struct conf_ctx *cx, const config_setting_t *root,
 			return (conf_error(cx, conf_line(g), "authentication = "
 			    "\"none\" and a key file: choose one"));
 	}
+	if (conf_read_access(cx, g, conf) == -1)
+		return (-1);
 	if (conf->n_nodes > 1 && conf->n_key_files == 0 && !conf->auth_none)
 		return (conf_error(cx, g ? conf_line(g) : 1, "a cluster of "
 		    "%zu nodes needs a cluster key: run cohortd --keygen "
@@ -466,6 +480,180 @@ conf_read_security(struct conf_ctx *cx, const config_setting_t *root,
 		    "}; (or authentication = \"none\"; to run without, "
 		    "which anyone who reaches the port could join)",
 		    conf->n_nodes));
+	return (0);
+}
+
+/* A list of strings: each one through fn, which may refuse it. */
+static int
+conf_each_str(struct conf_ctx *cx, const config_setting_t *s,
+    const char *what, size_t max, int (*fn)(struct conf_ctx *, int,
+    const char *, void *), void *arg)
+{
+	const config_setting_t	*e;
+	char			 v[WIRE_SUBJECT_MAX + 1];
+	int			 i, n;
+
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return (conf_error(cx, conf_line(s), "%s must be a list: "
+		    "[ \"a\", \"b\" ]", what));
+	n = config_setting_length(s);
+	if ((size_t)n > max)
+		return (conf_error(cx, conf_line(s), "%s has %d entries "
+		    "(allowed: at most %zu)", what, n, max));
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, (unsigned)i);
+		if (conf_get_str(cx, e, what, v, sizeof(v) - 1) == -1 ||
+		    fn(cx, conf_line(s), v, arg) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+static int
+conf_add_uid(struct conf_ctx *cx, int line, const char *name, void *arg)
+{
+	struct acl	*a = arg;
+	struct passwd	*pw;
+
+	if ((pw = getpwnam(name)) == NULL)
+		return (conf_error(cx, line, "security.allow_users: no such "
+		    "user \"%s\"", name));
+	a->allow_uids[a->n_allow_uids++] = pw->pw_uid;
+	return (0);
+}
+
+static int
+conf_add_gid(struct conf_ctx *cx, int line, const char *name, void *arg)
+{
+	struct acl	*a = arg;
+	struct group	*gr;
+
+	if ((gr = getgrnam(name)) == NULL)
+		return (conf_error(cx, line, "security.allow_groups: no such "
+		    "group \"%s\"", name));
+	a->allow_gids[a->n_allow_gids++] = gr->gr_gid;
+	return (0);
+}
+
+struct conf_patterns {
+	char	***v;
+	size_t	  *n;
+};
+
+static int
+conf_add_pattern(struct conf_ctx *cx, int line, const char *p, void *arg)
+{
+	struct conf_patterns	*cp = arg;
+	enum subject_error	 se;
+	char			**v;
+
+	if ((se = subject_check(p, 1)) != SUBJECT_OK)
+		return (conf_error(cx, line, "pattern \"%s\": %s", p,
+		    subject_strerror(se)));
+	if ((v = reallocarray(*cp->v, *cp->n + 1, sizeof(*v))) == NULL)
+		return (conf_error(cx, line, "out of memory"));
+	*cp->v = v;
+	if ((v[*cp->n] = strdup(p)) == NULL)
+		return (conf_error(cx, line, "out of memory"));
+	(*cp->n)++;
+	return (0);
+}
+
+/* rules = ( { user = "alice"; publish = [ ... ]; subscribe = [ ... ]; } ) */
+static int
+conf_read_rule(struct conf_ctx *cx, const config_setting_t *e,
+    struct acl_rule *r)
+{
+	const config_setting_t	*s, *u, *g;
+	struct conf_patterns	 cp;
+	struct passwd		*pw;
+	struct group		*gr;
+	char			 name[33];
+
+	r->line = conf_line(e);
+	if (config_setting_type(e) != CONFIG_TYPE_GROUP)
+		return (conf_error(cx, r->line, "each rule must be a group: "
+		    "{ user = \"alice\"; publish = [ \"a.>\" ]; "
+		    "subscribe = [ \"b.*\" ]; }"));
+	if (conf_check_keys(cx, e, conf_rule_keys, "a rule") == -1)
+		return (-1);
+	u = config_setting_get_member(e, "user");
+	g = config_setting_get_member(e, "group");
+	if ((u == NULL) == (g == NULL))
+		return (conf_error(cx, r->line, "a rule names one user or one "
+		    "group"));
+	if (conf_get_str(cx, u ? u : g, u ? "user" : "group", name,
+	    sizeof(name) - 1) == -1)
+		return (-1);
+	if (u != NULL) {
+		if ((pw = getpwnam(name)) == NULL)
+			return (conf_error(cx, r->line, "rule: no such user "
+			    "\"%s\"", name));
+		r->uid = pw->pw_uid;
+	} else {
+		if ((gr = getgrnam(name)) == NULL)
+			return (conf_error(cx, r->line, "rule: no such group "
+			    "\"%s\"", name));
+		r->gid = gr->gr_gid;
+		r->is_group = 1;
+	}
+	snprintf(r->who, sizeof(r->who), "%s %s", u ? "user" : "group", name);
+	if ((s = config_setting_get_member(e, "publish")) != NULL) {
+		cp.v = &r->publish;
+		cp.n = &r->n_publish;
+		if (conf_each_str(cx, s, "publish", ACL_PATTERNS_MAX,
+		    conf_add_pattern, &cp) == -1)
+			return (-1);
+	}
+	if ((s = config_setting_get_member(e, "subscribe")) != NULL) {
+		cp.v = &r->subscribe;
+		cp.n = &r->n_subscribe;
+		if (conf_each_str(cx, s, "subscribe", ACL_PATTERNS_MAX,
+		    conf_add_pattern, &cp) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+/* The local socket: its group, who may connect, and subject rules. */
+static int
+conf_read_access(struct conf_ctx *cx, const config_setting_t *g,
+    struct cohort_conf *conf)
+{
+	const config_setting_t	*s;
+	size_t			 i, n;
+
+	strlcpy(conf->socket_group, "cohort", sizeof(conf->socket_group));
+	if (g == NULL)
+		return (0);
+	if ((s = config_setting_get_member(g, "socket_group")) != NULL &&
+	    conf_get_str(cx, s, "security.socket_group", conf->socket_group,
+	    sizeof(conf->socket_group) - 1) == -1)
+		return (-1);
+	if ((s = config_setting_get_member(g, "allow_users")) != NULL &&
+	    conf_each_str(cx, s, "security.allow_users", ACL_NAMES_MAX,
+	    conf_add_uid, &conf->acl) == -1)
+		return (-1);
+	if ((s = config_setting_get_member(g, "allow_groups")) != NULL &&
+	    conf_each_str(cx, s, "security.allow_groups", ACL_NAMES_MAX,
+	    conf_add_gid, &conf->acl) == -1)
+		return (-1);
+	if ((s = config_setting_get_member(g, "rules")) == NULL)
+		return (0);
+	if (!config_setting_is_list(s))
+		return (conf_error(cx, conf_line(s), "security.rules must be a "
+		    "list: rules = ( { user = ...; publish = [...]; }, ... );"));
+	n = (size_t)config_setting_length(s);
+	if (n == 0 || n > ACL_RULES_MAX)
+		return (conf_error(cx, conf_line(s), "security.rules has %zu "
+		    "entries (allowed: 1 to %d)", n, ACL_RULES_MAX));
+	if ((conf->acl.rules = calloc(n, sizeof(*conf->acl.rules))) == NULL)
+		return (conf_error(cx, conf_line(s), "out of memory"));
+	conf->acl.n_rules = n;
+	for (i = 0; i < n; i++)
+		if (conf_read_rule(cx, config_setting_get_elem(s, (unsigned)i),
+		    &conf->acl.rules[i]) == -1)
+			return (-1);
 	return (0);
 }
 
@@ -849,6 +1037,7 @@ config_load_string(const char *text, const char *name,
 void
 config_free(struct cohort_conf *conf)
 {
+	acl_free(&conf->acl);
 	free(conf->nodes);
 	conf->nodes = NULL;
 	conf->n_nodes = 0;
@@ -891,6 +1080,49 @@ conf_print_str(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
+static void
+conf_print_list(FILE *fp, const char *key, char **v, size_t n)
+{
+	size_t	i;
+
+	fprintf(fp, "%s = [ ", key);
+	for (i = 0; i < n; i++) {
+		conf_print_str(fp, v[i]);
+		fprintf(fp, "%s", i + 1 < n ? ", " : " ");
+	}
+	fprintf(fp, "];");
+}
+
+/* Ids as numbers: names are resolved at load, and may have changed. */
+static void
+conf_print_acl(FILE *fp, const struct acl *a)
+{
+	size_t	i;
+
+	if (a->n_allow_uids > 0) {
+		fprintf(fp, "  # allow_users, by uid:");
+		for (i = 0; i < a->n_allow_uids; i++)
+			fprintf(fp, " %lu", (unsigned long)a->allow_uids[i]);
+		fprintf(fp, "\n");
+	}
+	if (a->n_allow_gids > 0) {
+		fprintf(fp, "  # allow_groups, by gid:");
+		for (i = 0; i < a->n_allow_gids; i++)
+			fprintf(fp, " %lu", (unsigned long)a->allow_gids[i]);
+		fprintf(fp, "\n");
+	}
+	for (i = 0; i < a->n_rules; i++) {
+		fprintf(fp, "  # rule %zu (line %d): %s: ", i + 1,
+		    a->rules[i].line, a->rules[i].who);
+		conf_print_list(fp, "publish", a->rules[i].publish,
+		    a->rules[i].n_publish);
+		fprintf(fp, " ");
+		conf_print_list(fp, "subscribe", a->rules[i].subscribe,
+		    a->rules[i].n_subscribe);
+		fprintf(fp, "\n");
+	}
+}
+
 /* The normalised config, every default spelled out (cohortd -tv). */
 void
 config_print(const struct cohort_conf *conf, FILE *fp)
@@ -925,8 +1157,13 @@ config_print(const struct cohort_conf *conf, FILE *fp)
 			    " ];\n");
 		}
 	}
-	fprintf(fp, "  check_address = %s;\n};\n",
+	fprintf(fp, "  check_address = %s;\n",
 	    conf->check_address ? "true" : "false");
+	fprintf(fp, "  socket_group = ");
+	conf_print_str(fp, conf->socket_group);
+	fprintf(fp, ";\n");
+	conf_print_acl(fp, &conf->acl);
+	fprintf(fp, "};\n");
 	for (i = 0; i < N_NUM; i++) {
 		const struct conf_num	*cn = &conf_num_tbl[i];
 

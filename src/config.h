@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "acl.h"
 #include "auth.h"
 #include "proto.h"
 
@@ -40,6 +41,7 @@ struct conf_limits {
 	uint32_t	 requests_per_client;
 	uint32_t	 max_pending_streams;	/* inbound, before HELLO */
 	uint32_t	 pending_per_address;	/* the same, per unlisted IP */
+	uint32_t	 clients_per_uid;
 };
 
 struct cohort_conf {
@@ -59,6 +61,8 @@ struct cohort_conf {
 	int		 key_line;
 	int		 auth_none;	/* authentication = "none" */
 	int		 check_address;	/* a HELLO comes from its node's IP */
+	char		 socket_group[64];	/* "" = leave it */
+	struct acl	 acl;		/* local socket: who, and subjects */
 };
 
 /*

@@ -17,7 +17,9 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <libgen.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +49,9 @@ struct client {
 	uint64_t		 id;		/* for logs */
 	pid_t			 pid;
 	uid_t			 uid;
+	gid_t			 groups[64];	/* primary and supplementary */
+	int			 ngroups;
+	int			 rule;		/* security.rules index, or -1 */
 	char			 name[WIRE_ID_MAX + 1];
 	int			 hello_done;
 	int			 watching;
@@ -68,6 +73,10 @@ static void	 control_ok(struct client *, uint32_t);
 static void	 client_unfull(struct client *);
 static int	 client_fill(struct client *);
 static void	 client_resume_cb(evutil_socket_t, short, void *);
+static void	 client_groups(struct client *, gid_t);
+static int	 control_acl_check(struct client *, uint32_t, int,
+		    const char *);
+static size_t	 control_uid_count(struct cohortd *, uid_t);
 static void	 client_write_cb(struct bufferevent *, void *);
 static void	 client_event_cb(struct bufferevent *, short, void *);
 
@@ -362,6 +371,8 @@ control_stats(struct client *cl, uint32_t req_id)
 	wire_stats_add(&w, "pending_refused", st->pending_refused);
 	wire_stats_add(&w, "accept_paused", st->accept_paused);
 	wire_stats_add(&w, "auth_failures", st->auth_failures);
+	wire_stats_add(&w, "clients_denied", st->clients_denied);
+	wire_stats_add(&w, "acl_refused", st->acl_refused);
 	peer_stats(sc, &w);
 	if ((len = wire_stats_finish(&w)) == 0)
 		client_error(cl, req_id, REASON_LIMIT, 0, "statistics do not "
@@ -399,6 +410,8 @@ control_subscribe(struct client *cl, const struct wire_ctl_sub *m)
 		    "%s", m->pattern, subject_strerror(se));
 		return;
 	}
+	if (!control_acl_check(cl, m->req_id, 0, m->pattern))
+		return;
 	HASH_FIND_STR(cl->subs, m->pattern, cs);
 	if (cs != NULL) {
 		control_ok(cl, m->req_id);	/* already: idempotent */
@@ -495,7 +508,8 @@ control_dispatch(struct client *cl, const struct wire_hdr *hdr,
 		break;
 	case WT_CTL_PUB:
 		if ((st = wire_decode_ctl_pub(buf, hdr->len, &m.pub)) ==
-		    WIRE_OK)
+		    WIRE_OK && control_acl_check(cl, m.pub.req_id, 1,
+		    m.pub.subject))
 			relay_publish(cl->sc, cl, &m.pub);
 		break;
 	case WT_CTL_REPLY:
@@ -593,6 +607,100 @@ client_read_cb(struct bufferevent *bev, void *arg)
 	}
 }
 
+/*
+ * The client's groups, for allow_groups and group rules: its primary
+ * group from SO_PEERCRED and the supplementary ones of its user.  (A
+ * name service look-up; local files answer at once.)
+ */
+static void
+client_groups(struct client *cl, gid_t gid)
+{
+	struct passwd	*pw;
+	int		 n = (int)(sizeof(cl->groups) / sizeof(cl->groups[0]));
+
+	cl->groups[0] = gid;
+	cl->ngroups = 1;
+	if ((pw = getpwuid(cl->uid)) == NULL)
+		return;
+	strlcpy(cl->name, pw->pw_name, sizeof(cl->name));
+	if (getgrouplist(pw->pw_name, gid, cl->groups, &n) != -1)
+		cl->ngroups = n;
+	else
+		cl->ngroups = (int)(sizeof(cl->groups) / sizeof(cl->groups[0]));
+}
+
+static size_t
+control_uid_count(struct cohortd *sc, uid_t uid)
+{
+	struct client	*cl;
+	size_t		 n = 0;
+
+	TAILQ_FOREACH(cl, &sc->clients, entry)
+		if (!cl->dead && cl->uid == uid)
+			n++;
+	return (n);
+}
+
+/* "rule 2 (group apps, line 14): allowed: a.>, b.*" */
+static void
+rule_text(struct client *cl, int publish, char *buf, size_t len)
+{
+	const struct acl	*a = &cl->sc->conf.acl;
+	const struct acl_rule	*r;
+	char		**v;
+	size_t		  i, n;
+
+	if (cl->rule < 0) {
+		snprintf(buf, len, "no rule in security.rules names uid %ld or "
+		    "its groups", (long)cl->uid);
+		return;
+	}
+	r = &a->rules[cl->rule];
+	v = publish ? r->publish : r->subscribe;
+	n = publish ? r->n_publish : r->n_subscribe;
+	snprintf(buf, len, "rule %d (%s, line %d) allows %s", cl->rule + 1,
+	    r->who, r->line, n == 0 ? "nothing" : "");
+	for (i = 0; i < n; i++) {
+		strlcat(buf, v[i], len);
+		if (i + 1 < n)
+			strlcat(buf, ", ", len);
+	}
+}
+
+/* Is this publish or subscribe allowed?  If not, say which rule said no. */
+static int
+control_acl_check(struct client *cl, uint32_t req_id, int publish,
+    const char *what)
+{
+	struct cohortd	*sc = cl->sc;
+	char		 text[WIRE_TEXT_MAX + 1];
+
+	if (publish ? acl_may_publish(&sc->conf.acl, cl->rule, what) :
+	    acl_may_subscribe(&sc->conf.acl, cl->rule, what))
+		return (1);
+	sc->stats.acl_refused++;
+	rule_text(cl, publish, text, sizeof(text));
+	if (ratelim_allow(&sc->rl_ctl, time(NULL)))
+		log_info("client %llu (%s pid %ld uid %ld): %s \"%s\" refused: "
+		    "%s", (unsigned long long)cl->id, cl->name, (long)cl->pid,
+		    (long)cl->uid, publish ? "publish to" : "subscribe to",
+		    what, text);
+	client_error(cl, req_id, REASON_DENIED, 0, "%s \"%s\" refused: %s",
+	    publish ? "publish to" : "subscribe to", what, text);
+	return (0);
+}
+
+/* After a reload, the rules may be new: each client finds its own. */
+void
+control_apply_acl(struct cohortd *sc)
+{
+	struct client	*cl;
+
+	TAILQ_FOREACH(cl, &sc->clients, entry)
+		cl->rule = acl_rule_for(&sc->conf.acl, cl->uid, cl->groups,
+		    (size_t)cl->ngroups);
+}
+
 /* Frames already buffered when the client was paused: read them now. */
 static void
 client_resume_cb(evutil_socket_t fd, short ev, void *arg)
@@ -627,7 +735,11 @@ control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
 		cl->pid = cred.pid;
 		cl->uid = cred.uid;
-	}
+		client_groups(cl, cred.gid);
+	} else
+		cl->uid = (uid_t)-1;	/* matches no rule, no allow-list */
+	cl->rule = acl_rule_for(&sc->conf.acl, cl->uid, cl->groups,
+	    (size_t)cl->ngroups);
 	cl->bev = bufferevent_socket_new(sc->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	cl->linger = evtimer_new(sc->base, client_linger_cb, cl);
 	cl->resume = event_new(sc->base, -1, 0, client_resume_cb, cl);
@@ -651,6 +763,29 @@ control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	bufferevent_enable(cl->bev, EV_READ | EV_WRITE);
 	log_debug("client %llu connected: pid %ld uid %ld",
 	    (unsigned long long)cl->id, (long)cl->pid, (long)cl->uid);
+	if (!acl_connect_ok(&sc->conf.acl, cl->uid, cl->groups,
+	    (size_t)cl->ngroups)) {
+		sc->stats.clients_denied++;
+		if (ratelim_allow(&sc->rl_ctl, time(NULL)))
+			log_warnx("client pid %ld uid %ld refused: not in "
+			    "security.allow_users or allow_groups",
+			    (long)cl->pid, (long)cl->uid);
+		client_error(cl, 0, REASON_DENIED, 1, "uid %ld may not use "
+		    "this socket (security.allow_users, allow_groups)",
+		    (long)cl->uid);
+		return;
+	}
+	if (control_uid_count(sc, cl->uid) > sc->conf.lim.clients_per_uid) {
+		sc->stats.clients_refused++;
+		if (ratelim_allow(&sc->rl_ctl, time(NULL)))
+			log_warnx("client pid %ld uid %ld refused: "
+			    "limits.clients_per_uid (%u) reached", (long)cl->pid,
+			    (long)cl->uid, sc->conf.lim.clients_per_uid);
+		client_error(cl, 0, REASON_LIMIT, 1, "too many clients of uid "
+		    "%ld: limits.clients_per_uid is %u", (long)cl->uid,
+		    sc->conf.lim.clients_per_uid);
+		return;
+	}
 	if (sc->n_clients > sc->conf.lim.max_clients) {
 		sc->stats.clients_refused++;
 		if (ratelim_allow(&sc->rl_ctl, time(NULL)))
@@ -675,6 +810,32 @@ control_accept_error_cb(struct evconnlistener *l, void *arg)
 		    evutil_socket_error_to_string(err), err == EMFILE ||
 		    err == ENFILE ? "; not accepting for a second" : "");
 	listener_pause(sc, l, err);
+}
+
+/*
+ * The socket is 0660: applications use it by joining its group
+ * (security.socket_group, default "cohort").  A group that does not
+ * exist leaves the daemon's own group, with a warning.
+ */
+static void
+control_socket_group(struct cohortd *sc)
+{
+	struct group	*gr;
+
+	if (sc->conf.socket_group[0] == '\0')
+		return;
+	if ((gr = getgrnam(sc->conf.socket_group)) == NULL) {
+		log_warnx("security.socket_group \"%s\" does not exist: %s "
+		    "keeps the daemon's group; create the group, or name "
+		    "another", sc->conf.socket_group, sc->ctl_path);
+		return;
+	}
+	if (chown(sc->ctl_path, (uid_t)-1, gr->gr_gid) == -1)
+		log_warn("chown %s to group %s", sc->ctl_path,
+		    sc->conf.socket_group);
+	else
+		log_info("%s: mode 0660, group %s", sc->ctl_path,
+		    sc->conf.socket_group);
 }
 
 /* Refuse to steal the socket of a daemon that is still running. */
@@ -745,6 +906,7 @@ control_init(struct cohortd *sc)
 		close(fd);
 		return (-1);
 	}
+	control_socket_group(sc);
 	sc->ctl_listener = evconnlistener_new(sc->base, control_accept_cb, sc,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 64, fd);
 	if (sc->ctl_listener == NULL) {

@@ -156,7 +156,8 @@ enum member_state {
 	X(NO_RESPONDER,	17,	"no responder for the subject")			\
 	X(TIMEOUT,	18,	"request timed out")				\
 	X(NOT_SUBSCRIBED, 19,	"not subscribed to that pattern")		\
-	X(AUTH,		20,	"authentication failed")
+	X(AUTH,		20,	"authentication failed")			\
+	X(DENIED,	21,	"not allowed by the local socket's rules")
 
 enum wire_reason {
 #define X(n, v, s)	REASON_##n = v,

@@ -29,8 +29,10 @@
  *	      2^32-1, frames not allowed before HELLO, corrupt HELLOs (closed
  *	      at once), and a header announcing 1000 bytes with 10 sent,
  *	      half a header (closed at the HELLO deadline).
- *  hold      opens N streams and never writes; reports how many the
- *	      daemon closed at once (limits.max_pending_streams,
+ *  hold      opens N streams and never writes (with -i, writes a HELLO
+ *	      as that node, waits for the answer, and writes nothing more:
+ *	      such streams count against the limits too); reports how many the daemon
+ *	      closed at once (limits.max_pending_streams,
  *	      limits.pending_per_address), at the HELLO deadline, otherwise,
  *	      and how many are still open after SECONDS.
  *  hellos    N valid HELLOs with unknown node ids: each must get REFUSE.
@@ -768,14 +770,22 @@ mode_hold(const char *host, const char *port, int n, unsigned int secs)
 {
 	struct conn	**v;
 	struct pollfd	 *pfd;
+	uint8_t		  buf[1024];
 	uint64_t	  end, now, took;
 	int		  i, open, at_once = 0, deadline = 0, other = 0;
 
 	if ((v = calloc((size_t)n, sizeof(*v))) == NULL ||
 	    (pfd = calloc((size_t)n, sizeof(*pfd))) == NULL)
 		err(2, "calloc");
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		v[i] = tcp_open(host, port);
+		/* With -i, a HELLO the daemon accepts, and then silence. */
+		if (down_id != NULL) {
+			(void)conn_send(v[i], buf, enc_hello(buf, sizeof(buf),
+			    down_id));
+			(void)conn_wait(v[i], has_hello_answer, ERROR_MS);
+		}
+	}
 	end = now_ms() + (uint64_t)secs * 1000;
 	for (;;) {
 		open = 0;
@@ -1153,7 +1163,7 @@ pub_stall(struct publisher *p, struct conn *sub, unsigned int ms)
 
 	p->last = now_ms();
 	while (now_ms() < end && !p->gone && !hung_up(sub)) {
-		(void)pub_run(p, 100);
+		(void)pub_run(p, 10);
 		if (now_ms() - p->last >= STALL_MS)
 			return (1);
 	}
@@ -1270,6 +1280,58 @@ mode_noread(const char *path, const char *subject, int disconnect)
 	return (ok ? 0 : 1);
 }
 
+/*
+ * Requests that nobody answers, with the longest timeout there is, from
+ * clients that then leave: the daemon that serves them keeps a token for
+ * each until the timeout (49 days) unless something bounds them.
+ */
+static int
+mode_requests(const char *path, const char *node, const char *subject,
+    int count)
+{
+	struct conn		*c;
+	struct wire_ctl_pub	 m;
+	struct wire_ctl_req	 r = { 0xffff };
+	const char		*targets[1] = { node };
+	uint8_t			 buf[1024];
+	size_t			 len;
+	int			 i, sent = 0, batch, conns = 0, errors = 0;
+
+	memset(&m, 0, sizeof(m));
+	m.mode = PUB_UNICAST;
+	m.flags = PUB_REQUEST;
+	m.timeout_ms = UINT32_MAX;
+	m.ntargets = 1;
+	strlcpy(m.subject, subject, sizeof(m.subject));
+	while (sent < count) {
+		if ((c = local_client(path)) == NULL) {
+			printf("requests: no CTL_WELCOME\n");
+			return (1);
+		}
+		conns++;
+		/* Under limits.requests_per_client's default. */
+		batch = count - sent < 1000 ? count - sent : 1000;
+		for (i = 0; i < batch; i++) {
+			m.req_id = (uint32_t)(sent + i);
+			len = wire_encode_ctl_pub(buf, sizeof(buf), &m,
+			    targets);
+			if (conn_send(c, buf, len) == -1)
+				break;
+			conn_read(c);
+		}
+		/* Once this is answered, every request was handled. */
+		(void)conn_send(c, buf, wire_encode_ctl_req(buf, sizeof(buf),
+		    WT_CTL_STATS_REQ, &r));
+		(void)conn_wait(c, has_stats, (unsigned int)wait_s * 1000);
+		sent += i;
+		errors += c->errors;
+		conn_free(c);
+	}
+	printf("requests: %d sent over %d connections, %d refused\n", sent,
+	    conns, errors);
+	return (0);
+}
+
 static void
 usage(void)
 {
@@ -1277,7 +1339,8 @@ usage(void)
 	    "[-H hello_ms] [-i node] [-p socket] [-s seed] [-t secs]\n"
 	    "\tgarbage|lengths|hold|hellos HOST PORT [N [SECONDS]]\n"
 	    "\tugarbage|ufirst|ulengths|uflood SOCKET [N]\n"
-	    "\tnoread SOCKET SUBJECT backpressure|disconnect\n");
+	    "\tnoread SOCKET SUBJECT backpressure|disconnect\n"
+	    "\trequests SOCKET NODE SUBJECT COUNT\n");
 	exit(2);
 }
 
@@ -1365,6 +1428,9 @@ main(int argc, char *argv[])
 		return (mode_ulengths(argv[1]));
 	if (strcmp(mode, "uflood") == 0 && argc == 2)
 		return (mode_uflood(argv[1]));
+	if (strcmp(mode, "requests") == 0 && argc == 5)
+		return (mode_requests(argv[1], argv[2], argv[3],
+		    number(argv[4], 1, 100000000)));
 	if (strcmp(mode, "noread") == 0 && argc == 4) {
 		if (strcmp(argv[3], "backpressure") != 0 &&
 		    strcmp(argv[3], "disconnect") != 0)

@@ -59,6 +59,10 @@ cleanup() {
 			rc=1
 		fi
 	done
+	# A test's own undo steps (users it made, namespaces...).
+	if [ -n "${EXTRA_CLEANUP:-}" ]; then
+		eval "$EXTRA_CLEANUP"
+	fi
 	if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
 		for f in "$T"/*/log; do
 			[ -f "$f" ] || continue
