@@ -20,6 +20,9 @@
  *	-p SOCKET	   noread: publish through this daemon instead
  *	-s SEED		   random seed (default: time and pid)
  *	-t SECONDS	   how long a wait may take (default 10)
+ *	-x COMMAND	   noread backpressure: run COMMAND once the publisher
+ *			   waits; then the subscriber must be disconnected and
+ *			   the publisher go on (a reload to "disconnect")
  *
  * Peer side, on the TCP peer port:
  *  garbage   N streams (default 20) of random bytes, half of them after a
@@ -114,6 +117,7 @@ struct conn {
 static const char	*cluster = "test";
 static const char	*down_id;
 static const char	*pub_path;
+static const char	*run_cmd;
 static unsigned int	 hello_ms = 5000;
 static unsigned int	 wait_s = 10;
 static const char	*src_addr[SRC_MAX];
@@ -1170,6 +1174,30 @@ pub_stall(struct publisher *p, struct conn *sub, unsigned int ms)
 	return (0);
 }
 
+/*
+ * noread with -x: while the publisher waits on the subscriber, run a
+ * command (a reload to policy "disconnect"); then the subscriber must be
+ * cut off and the publisher go on, with the subscriber still not reading.
+ */
+static int
+noread_cmd(struct publisher *pb, struct conn *sub)
+{
+	uint64_t	went;
+	int		rv, cut;
+
+	if ((rv = system(run_cmd)) != 0)
+		errx(2, "%s: exit status %d", run_cmd, rv);
+	went = pub_run(pb, wait_s * 1000 / 2);
+	cut = hung_up(sub);
+	printf("noread backpressure: after \"%s\", subscriber %s, publisher "
+	    "%s\n", run_cmd, cut ? "disconnected" : "kept",
+	    went >= (uint64_t)BODY_LEN * 8 ? "went on" : "still waiting");
+	conn_free(sub);
+	conn_free(pb->c);
+	free(pb->frame);
+	return (cut && went >= (uint64_t)BODY_LEN * 8 ? 0 : 1);
+}
+
 static int
 mode_noread(const char *path, const char *subject, int disconnect)
 {
@@ -1231,6 +1259,8 @@ mode_noread(const char *path, const char *subject, int disconnect)
 			warnx("noread: the publisher was not held back");
 			ok = 0;
 		}
+		if (run_cmd != NULL)
+			return (noread_cmd(&pb, sub));
 		/* The subscriber leaves: the publisher must resume. */
 		close(sub->fd);
 		sub->fd = -1;
@@ -1337,6 +1367,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: hostile [-b addr,...] [-C cluster] "
 	    "[-H hello_ms] [-i node] [-p socket] [-s seed] [-t secs]\n"
+	    "\t[-x command]\n"
 	    "\tgarbage|lengths|hold|hellos HOST PORT [N [SECONDS]]\n"
 	    "\tugarbage|ufirst|ulengths|uflood SOCKET [N]\n"
 	    "\tnoread SOCKET SUBJECT backpressure|disconnect\n"
@@ -1365,7 +1396,7 @@ main(int argc, char *argv[])
 
 	signal(SIGPIPE, SIG_IGN);
 	rng = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
-	while ((ch = getopt(argc, argv, "b:C:H:i:p:s:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:C:H:i:p:s:t:x:")) != -1) {
 		switch (ch) {
 		case 'b':
 			if ((list = strdup(optarg)) == NULL)
@@ -1392,6 +1423,9 @@ main(int argc, char *argv[])
 			break;
 		case 't':
 			wait_s = (unsigned int)number(optarg, 1, 3600);
+			break;
+		case 'x':
+			run_cmd = optarg;
 			break;
 		default:
 			usage();
