@@ -72,6 +72,7 @@ struct cohortd_stats {
 	uint64_t	 auth_failures;		/* HELLO_ACK MAC refused */
 	uint64_t	 clients_denied;	/* allow_users, allow_groups */
 	uint64_t	 acl_refused;		/* security.rules said no */
+	uint64_t	 msgs_maybe_lost;	/* in flight when a stream died */
 };
 
 struct cohortd {
@@ -153,9 +154,18 @@ void		 peer_pause_read(struct cohortd *, const char *);
 void		 peer_resume_reads(struct cohortd *);
 /* 0 if node is up, else REASON_NODE_UNKNOWN or REASON_NODE_DOWN. */
 int		 peer_state_reason(struct cohortd *, const char *);
-/* Queue head + body on node's stream: 0, or a reason as above. */
+/*
+ * Queue head + body on node's stream: 0, or a reason as above.  A tag
+ * names the client and request a message came from, so that the client
+ * can be told if the stream dies before the peer acknowledges it; NULL
+ * for what the daemon sends on its own account (replies).
+ */
+struct send_tag {
+	uint64_t	 client_id;
+	uint32_t	 req_id;
+};
 int		 peer_send(struct cohortd *, const char *, const uint8_t *,
-		    size_t, const uint8_t *, size_t);
+		    size_t, const uint8_t *, size_t, const struct send_tag *);
 /*
  * To every up peer; the others are reported through the callback.  The
  * first congested peer, if any, is named in the last argument (room for
@@ -163,7 +173,8 @@ int		 peer_send(struct cohortd *, const char *, const uint8_t *,
  */
 size_t		 peer_broadcast(struct cohortd *, const uint8_t *, size_t,
 		    const uint8_t *, size_t,
-		    void (*)(const char *, uint32_t, void *), void *, char *);
+		    void (*)(const char *, uint32_t, void *), void *, char *,
+		    const struct send_tag *);
 
 /* control.c */
 int		 control_init(struct cohortd *);
@@ -185,6 +196,10 @@ void		 control_pause(struct client *, const char *);
 void		 control_resume(struct cohortd *, const char *);
 /* 1 if already marked in this match generation; marks it otherwise. */
 int		 control_client_mark(struct client *, uint64_t);
+uint64_t	 control_client_id(const struct client *);
+/* Tell client id that count messages to node may be lost. */
+void		 control_lost(struct cohortd *, uint64_t, const char *,
+		    uint32_t, uint32_t, uint32_t);
 /* Requests in flight for the client, after adding delta. */
 uint32_t	 control_client_requests(struct client *, int);
 
@@ -207,6 +222,8 @@ size_t		 relay_subscriptions(struct cohortd *);
 void		 relay_client_gone(struct cohortd *, struct client *);
 void		 relay_peer_drained(struct cohortd *, const char *);
 void		 relay_subscribers_drained(struct cohortd *);
+void		 relay_lost(struct cohortd *, const char *, uint64_t, uint32_t,
+		    uint32_t, uint32_t);
 
 /* notify.c: sd_notify, a no-op without libsystemd. */
 void		 notify_ready(struct cohortd *);

@@ -373,6 +373,7 @@ control_stats(struct client *cl, uint32_t req_id)
 	wire_stats_add(&w, "auth_failures", st->auth_failures);
 	wire_stats_add(&w, "clients_denied", st->clients_denied);
 	wire_stats_add(&w, "acl_refused", st->acl_refused);
+	wire_stats_add(&w, "msgs_maybe_lost", st->msgs_maybe_lost);
 	peer_stats(sc, &w);
 	if ((len = wire_stats_finish(&w)) == 0)
 		client_error(cl, req_id, REASON_LIMIT, 0, "statistics do not "
@@ -1069,4 +1070,35 @@ control_resume(struct cohortd *sc, const char *node)
 		bufferevent_enable(cl->bev, EV_READ);
 		event_active(cl->resume, EV_TIMEOUT, 0);
 	}
+}
+
+uint64_t
+control_client_id(const struct client *cl)
+{
+	return (cl->id);
+}
+
+/*
+ * A stream died with messages of this client on it that its peer had
+ * not acknowledged: the client hears it, as an error for the last of
+ * those requests, never silence.
+ */
+void
+control_lost(struct cohortd *sc, uint64_t id, const char *node,
+    uint32_t count, uint32_t first_req, uint32_t last_req)
+{
+	struct client	*cl;
+
+	TAILQ_FOREACH(cl, &sc->clients, entry)
+		if (cl->id == id)
+			break;
+	if (cl == NULL || cl->dead)
+		return;
+	if (ratelim_allow(&sc->rl_ctl, time(NULL)))
+		log_info("client %llu (%s pid %ld): %u message(s) to %s were "
+		    "in flight when its stream was lost", (unsigned long long)id,
+		    cl->name, (long)cl->pid, count, node);
+	client_error(cl, last_req, REASON_NODE_DOWN, 0, "%s went down: %u "
+	    "message(s) sent to it (requests %u to %u) may not have arrived",
+	    node, count, first_req, last_req);
 }

@@ -881,8 +881,20 @@ cohort_handshake(struct cohort *c, int64_t deadline)
 	if ((rv = out_reserve(c, sizeof(buf))) != COHORT_OK)
 		return (rv);
 	c->out_len += wire_encode_ctl_hello(c->out, c->out_cap, &h);
-	if ((rv = out_drain(c, 0, deadline)) != COHORT_OK)
+	if ((rv = out_drain(c, 0, deadline)) != COHORT_OK) {
+		/*
+		 * A daemon that refuses us (limits, allow-lists) says why
+		 * and hangs up, maybe before reading our HELLO: the reason
+		 * may be waiting to be read.
+		 */
+		while (in_fill(c) > 0)
+			;
+		if (wire_check_header(c->in, c->in_len, WIRE_FRAME_CEILING,
+		    WIRE_LOCAL, &hdr) == WIRE_OK && c->in_len >= hdr.len &&
+		    hdr.type == WT_CTL_ERROR)
+			return (cohort_parse(c, NULL));
 		return (rv);
+	}
 	for (;;) {
 		if (wire_check_header(c->in, c->in_len, WIRE_FRAME_CEILING,
 		    WIRE_LOCAL, &hdr) == WIRE_OK && c->in_len >= hdr.len)

@@ -63,8 +63,18 @@ struct pconn {
 	uint64_t		 incarnation;
 	uint8_t			 nonce[WIRE_NONCE_LEN];	/* in our HELLO */
 	uint8_t			 peer_nonce[WIRE_NONCE_LEN]; /* in theirs */
+	uint64_t		 data_out;	/* DATA frames queued on it */
+	uint64_t		 data_in;	/* DATA frames received on it */
 	struct sockaddr_storage	 ss;		/* the other end */
 	char			 remote[INET6_ADDRSTRLEN + 8];
+};
+
+struct inflight {
+	uint64_t	 last_seq;	/* data_out of its last message */
+	uint64_t	 client_id;
+	uint32_t	 first_req;
+	uint32_t	 last_req;
+	uint32_t	 count;
 };
 
 enum peer_event {
@@ -105,6 +115,13 @@ struct peer {
 	uint64_t		 rtt_us;
 	uint64_t		 srtt_us;
 
+	/*
+	 * Messages sent on p->conn that the peer has not acknowledged yet
+	 * (ECHO's data_acked), runs of one client's messages in one record:
+	 * if the stream dies, their senders are told they may be lost.
+	 */
+	struct inflight		*inflight;	/* ring of cap records */
+	size_t			 if_head, if_n, if_cap;
 	int			 congested;	/* output over the limit */
 	int			 read_paused;	/* a local subscriber is full */
 	struct event		*ev_resume;	/* reads what was buffered */
@@ -126,6 +143,8 @@ static void	 peer_write_cb(struct bufferevent *, void *);
 static void	 peer_event_cb(struct bufferevent *, short, void *);
 static void	 peer_protocol_error(struct pconn *, const char *);
 static void	 conn_send_echo(struct pconn *);
+static void	 inflight_report(struct peer *);
+static void	 inflight_ack(struct peer *, uint64_t);
 static void	 peer_uncongest(struct peer *);
 static int	 addr_same(const struct sockaddr *,
 		    const struct sockaddr_storage *);
@@ -335,6 +354,7 @@ conn_close(struct pconn *c)
 	evtimer_del(c->timer);
 	if (p != NULL) {
 		if (p->conn == c) {
+			inflight_report(p);
 			p->conn = NULL;
 			p->read_paused = 0;
 			/* Its queue is gone: publishers waiting on it resume. */
@@ -387,8 +407,10 @@ conn_finish(struct pconn *c, const uint8_t *frame, size_t len)
 	if (c->state == CONN_DEAD || c->state == CONN_CLOSING)
 		return;
 	if (p != NULL) {
-		if (p->conn == c)
+		if (p->conn == c) {
+			inflight_report(p);
 			p->conn = NULL;
+		}
 		if (p->dial == c)
 			p->dial = NULL;
 	}
@@ -803,6 +825,7 @@ peer_handle_echo(struct peer *p, const struct wire_echo *e)
 {
 	uint64_t	now = now_us(), sample;
 
+	inflight_ack(p, e->data_acked);
 	sample = detector_rtt_sample(now, e->echo_ts_us, e->hold_us);
 	if (sample != 0) {
 		p->rtt_us = sample;
@@ -930,6 +953,7 @@ peer_dispatch(struct pconn *c, const struct wire_hdr *hdr, const uint8_t *buf)
 		    WIRE_OK && relay_data_in(c->sc, c->peer->node.id,
 		    &m.data) == -1)
 			st = WIRE_BAD_BODY;
+		c->data_in++;
 		break;
 	case WT_BYE:
 		if (c->state != CONN_ESTABLISHED)
@@ -1106,6 +1130,7 @@ conn_send_echo(struct pconn *c)
 		e.echo_ts_us = p->peer_ts_us;
 		e.hold_us = p->peer_ts_us ? now - p->peer_ts_at : 0;
 	}
+	e.data_acked = c->data_in;
 	strlcpy(e.node_id, self_id(p->sc), sizeof(e.node_id));
 	conn_send(c, buf, wire_encode_echo(buf, sizeof(buf), &e));
 }
@@ -1461,6 +1486,7 @@ peer_free_all(struct cohortd *sc)
 		event_free(p->ev_dead);
 		event_free(p->ev_handover);
 		event_free(p->ev_resume);
+		free(p->inflight);
 		free(p);
 	}
 	if (sc->listener != NULL)
@@ -1545,6 +1571,7 @@ peer_remove(struct peer *p)
 	event_free(p->ev_dead);
 	event_free(p->ev_handover);
 	event_free(p->ev_resume);
+	free(p->inflight);
 	free(p);
 }
 
@@ -1655,9 +1682,77 @@ peer_state_reason(struct cohortd *sc, const char *node)
 	return (0);
 }
 
+/* Note a message of a client in flight on p->conn (see struct peer). */
+static void
+inflight_add(struct peer *p, uint64_t seq, const struct send_tag *tag)
+{
+	struct inflight	*r, *v;
+	size_t		 i, cap;
+
+	if (p->if_n > 0) {
+		r = &p->inflight[(p->if_head + p->if_n - 1) % p->if_cap];
+		if (r->client_id == tag->client_id && r->count < UINT32_MAX) {
+			r->last_seq = seq;
+			r->last_req = tag->req_id;
+			r->count++;
+			return;
+		}
+	}
+	if (p->if_n == p->if_cap) {
+		cap = p->if_cap ? p->if_cap * 2 : 64;
+		if ((v = calloc(cap, sizeof(*v))) == NULL) {
+			peer_log(log_warnx, p, "out of memory tracking messages "
+			    "in flight");
+			return;
+		}
+		for (i = 0; i < p->if_n; i++)
+			v[i] = p->inflight[(p->if_head + i) % p->if_cap];
+		free(p->inflight);
+		p->inflight = v;
+		p->if_cap = cap;
+		p->if_head = 0;
+	}
+	r = &p->inflight[(p->if_head + p->if_n) % p->if_cap];
+	r->last_seq = seq;
+	r->client_id = tag->client_id;
+	r->first_req = r->last_req = tag->req_id;
+	r->count = 1;
+	p->if_n++;
+}
+
+/* The peer has received every DATA frame up to acked: forget them. */
+static void
+inflight_ack(struct peer *p, uint64_t acked)
+{
+	while (p->if_n > 0 && p->inflight[p->if_head].last_seq <= acked) {
+		p->if_head = (p->if_head + 1) % p->if_cap;
+		p->if_n--;
+	}
+}
+
+/*
+ * The stream is gone with messages the peer never acknowledged: tell
+ * each sender how many may be lost.  Some may have arrived (their
+ * acknowledgement was still to come): never silent, possibly pessimistic.
+ */
+static void
+inflight_report(struct peer *p)
+{
+	struct inflight	*r;
+
+	while (p->if_n > 0) {
+		r = &p->inflight[p->if_head];
+		relay_lost(p->sc, p->node.id, r->client_id, r->count,
+		    r->first_req, r->last_req);
+		p->if_head = (p->if_head + 1) % p->if_cap;
+		p->if_n--;
+	}
+	p->if_head = 0;
+}
+
 static void
 peer_write2(struct peer *p, const uint8_t *head, size_t hlen,
-    const uint8_t *body, size_t blen)
+    const uint8_t *body, size_t blen, const struct send_tag *tag)
 {
 	struct evbuffer	*out = bufferevent_get_output(p->conn->bev);
 
@@ -1665,8 +1760,14 @@ peer_write2(struct peer *p, const uint8_t *head, size_t hlen,
 	    (blen > 0 && evbuffer_add(out, body, blen) == -1)) {
 		peer_log(log_warnx, p, "out of memory queueing %zu bytes",
 		    hlen + blen);
+		if (tag != NULL)
+			relay_lost(p->sc, p->node.id, tag->client_id, 1,
+			    tag->req_id, tag->req_id);
 		return;
 	}
+	p->conn->data_out++;
+	if (tag != NULL && tag->client_id != 0)
+		inflight_add(p, p->conn->data_out, tag);
 	p->frames_out++;
 	p->bytes_out += hlen + blen;
 	peer_check_congestion(p);
@@ -1682,13 +1783,13 @@ peer_congested(struct cohortd *sc, const char *node)
 
 int
 peer_send(struct cohortd *sc, const char *node, const uint8_t *head,
-    size_t hlen, const uint8_t *body, size_t blen)
+    size_t hlen, const uint8_t *body, size_t blen, const struct send_tag *tag)
 {
 	int	rv;
 
 	if ((rv = peer_state_reason(sc, node)) != 0)
 		return (rv);
-	peer_write2(peer_find(sc, node), head, hlen, body, blen);
+	peer_write2(peer_find(sc, node), head, hlen, body, blen, tag);
 	return (0);
 }
 
@@ -1696,7 +1797,7 @@ size_t
 peer_broadcast(struct cohortd *sc, const uint8_t *head, size_t hlen,
     const uint8_t *body, size_t blen,
     void (*unreached)(const char *, uint32_t, void *), void *arg,
-    char *congested)
+    char *congested, const struct send_tag *tag)
 {
 	struct peer	*p;
 	size_t		 n = 0;
@@ -1707,7 +1808,7 @@ peer_broadcast(struct cohortd *sc, const uint8_t *head, size_t hlen,
 			unreached(p->node.id, REASON_NODE_DOWN, arg);
 			continue;
 		}
-		peer_write2(p, head, hlen, body, blen);
+		peer_write2(p, head, hlen, body, blen, tag);
 		if (p->congested && congested[0] == '\0')
 			strlcpy(congested, p->node.id, WIRE_ID_MAX + 1);
 		n++;

@@ -254,7 +254,7 @@ relay_reply_out(struct cohortd *sc, const char *origin, uint64_t corr,
 	strlcpy(d.subject, subject, sizeof(d.subject));
 	/* A reply is never held back: requests in flight are bounded. */
 	if ((hlen = wire_encode_data_head(head, sizeof(head), &d, len)) == 0 ||
-	    peer_send(sc, origin, head, hlen, body, len) != 0) {
+	    peer_send(sc, origin, head, hlen, body, len, NULL) != 0) {
 		sc->stats.replies_undeliverable++;
 		log_debug("reply to %s for request %llu undeliverable: the "
 		    "node is not up", origin, (unsigned long long)corr);
@@ -424,7 +424,7 @@ relay_request(struct cohortd *sc, struct client *cl,
 	strlcpy(d.subject, m->subject, sizeof(d.subject));
 	if ((hlen = wire_encode_data_head(head, sizeof(head), &d,
 	    m->body_len)) == 0 || (rv = peer_send(sc, node, head, hlen,
-	    m->body, m->body_len)) != 0) {
+	    m->body, m->body_len, NULL)) != 0) {
 		sc->stats.unreachable++;
 		control_error(cl, m->req_id, REASON_NODE_DOWN, "%s: %s", node,
 		    wire_reason_name(REASON_NODE_DOWN));
@@ -483,15 +483,16 @@ relay_send_one(struct cohortd *sc, struct client *cl, const char *node,
     const uint8_t *head, size_t hlen, const struct wire_ctl_pub *m,
     struct unreached_ctx *u)
 {
-	int	rv;
+	struct send_tag	tag = { control_client_id(cl), m->req_id };
+	int		rv;
 
 	if (is_self(sc, node)) {
 		relay_deliver_local(sc, NULL, cl, node, m->subject, m->body,
 		    m->body_len);
 		return (1);
 	}
-	if ((rv = peer_send(sc, node, head, hlen, m->body, m->body_len)) ==
-	    0) {
+	if ((rv = peer_send(sc, node, head, hlen, m->body, m->body_len,
+	    &tag)) == 0) {
 		sc->stats.msgs_sent++;
 		if (peer_congested(sc, node))
 			control_pause(cl, node);
@@ -533,6 +534,7 @@ relay_publish(struct cohortd *sc, struct client *cl,
 {
 	struct wire_data	d;
 	struct unreached_ctx	u;
+	struct send_tag		tag;
 	enum subject_error	se;
 	uint8_t			head[WIRE_HDR_LEN + 16 + 2 * 2 +
 				    WIRE_ID_MAX + WIRE_SUBJECT_MAX];
@@ -576,8 +578,10 @@ relay_publish(struct cohortd *sc, struct client *cl,
 		sent = relay_multicast(sc, cl, m, head, hlen, &u);
 		break;
 	case PUB_BROADCAST:
+		tag.client_id = control_client_id(cl);
+		tag.req_id = m->req_id;
 		sent = (uint32_t)peer_broadcast(sc, head, hlen, m->body,
-		    m->body_len, unreached_cb, &u, node);
+		    m->body_len, unreached_cb, &u, node, &tag);
 		if (node[0] != '\0')
 			control_pause(cl, node);
 		sc->stats.msgs_sent += sent;
@@ -664,6 +668,15 @@ relay_subscribers_drained(struct cohortd *sc)
 {
 	peer_resume_reads(sc);
 	control_resume(sc, "");
+}
+
+/* Messages of a client were in flight on a stream that died. */
+void
+relay_lost(struct cohortd *sc, const char *node, uint64_t client_id,
+    uint32_t count, uint32_t first_req, uint32_t last_req)
+{
+	sc->stats.msgs_maybe_lost += count;
+	control_lost(sc, client_id, node, count, first_req, last_req);
 }
 
 /* A congested peer's queue drained (or went away). */

@@ -408,6 +408,7 @@ wire_encode_echo(uint8_t *buf, size_t cap, const struct wire_echo *m)
 	wr_u64(&w, m->ts_us);
 	wr_u64(&w, m->echo_ts_us);
 	wr_u64(&w, m->hold_us);
+	wr_u64(&w, m->data_acked);
 	wr_str(&w, m->node_id, WIRE_ID_MAX);
 	return (wr_finish(&w));
 }
@@ -422,6 +423,7 @@ wire_decode_echo(const uint8_t *buf, size_t len, struct wire_echo *m)
 	m->ts_us = rd_u64(&r);
 	m->echo_ts_us = rd_u64(&r);
 	m->hold_us = rd_u64(&r);
+	m->data_acked = rd_u64(&r);
 	rd_str(&r, m->node_id, WIRE_ID_MAX);
 	return (rd_end(&r));
 }

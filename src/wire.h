@@ -62,6 +62,7 @@ struct wire_echo {
 	uint64_t	 ts_us;
 	uint64_t	 echo_ts_us;	/* 0: nothing received yet */
 	uint64_t	 hold_us;
+	uint64_t	 data_acked;	/* DATA frames received on this stream */
 	char		 node_id[WIRE_ID_MAX + 1];
 };
 
