@@ -77,8 +77,10 @@ struct cohort {
 	size_t			 in_len;	/* received up to here */
 	size_t			 in_cap;
 	uint8_t			*out;
-	size_t			 out_len;
+	size_t			 out_off;	/* written up to here */
+	size_t			 out_len;	/* queued up to here */
 	size_t			 out_cap;
+	size_t			 out_retry;	/* see out_write */
 	uint32_t		 next_req;
 	char			 err[256];
 	char			 node_id[COHORT_ID_MAX + 1];
@@ -116,6 +118,7 @@ struct cohort_wait {
 
 static int	cohort_fail(struct cohort *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
+static int	in_fill(struct cohort *);
 
 static int
 cohort_fail(struct cohort *c, int status, const char *fmt, ...)
@@ -219,8 +222,14 @@ cohort_fd(const struct cohort *c)
 int
 cohort_pending(const struct cohort *c)
 {
-	return (c->evq_head != NULL || c->items_head != NULL ||
-	    c->in_len - c->in_off >= WIRE_HDR_LEN);
+	struct wire_hdr	hdr;
+
+	if (c->evq_head != NULL || c->items_head != NULL)
+		return (1);
+	/* A whole frame waiting to be parsed; a partial one is not. */
+	return (wire_check_header(c->in + c->in_off, c->in_len - c->in_off,
+	    WIRE_FRAME_CEILING, WIRE_LOCAL, &hdr) == WIRE_OK &&
+	    c->in_len - c->in_off >= hdr.len);
 }
 
 void
@@ -291,6 +300,16 @@ out_reserve(struct cohort *c, size_t n)
 
 	if (c->out_cap - c->out_len >= n)
 		return (COHORT_OK);
+	/* Reclaim what was written before growing: one move, not one per send. */
+	if (c->out_off > 0) {
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_retry -= c->out_retry > c->out_off ? c->out_off :
+		    c->out_retry;
+		c->out_off = 0;
+		if (c->out_cap - c->out_len >= n)
+			return (COHORT_OK);
+	}
 	cap = c->out_cap ? c->out_cap : 65536;
 	while (cap - c->out_len < n)
 		cap *= 2;
@@ -302,31 +321,48 @@ out_reserve(struct cohort *c, size_t n)
 	return (COHORT_OK);
 }
 
-/* Write what the socket takes now; COHORT_OK even if some is left. */
+/*
+ * Write what the socket takes now; COHORT_OK even if some is left.  When
+ * the socket is full, the next try waits until another OUT_BATCH is
+ * queued (out_retry), rather than a system call per publish.
+ */
 static int
 out_write(struct cohort *c)
 {
 	ssize_t	n;
 
-	while (c->out_len > 0) {
-		n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL);
+	while (c->out_off < c->out_len) {
+		n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+		    MSG_NOSIGNAL);
 		if (n > 0) {
-			memmove(c->out, c->out + n, c->out_len - (size_t)n);
-			c->out_len -= (size_t)n;
+			c->out_off += (size_t)n;
 			continue;
 		}
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			c->out_retry = c->out_len + OUT_BATCH;
 			return (COHORT_OK);
+		}
 		c->closed = 1;
 		return (cohort_fail(c, COHORT_ERR_CLOSED, "write to cohortd: "
 		    "%s", strerror(errno)));
 	}
+	c->out_off = c->out_len = c->out_retry = 0;
 	return (COHORT_OK);
 }
 
-/* Write until at most keep bytes are left, waiting until the deadline. */
+static size_t
+out_pending(const struct cohort *c)
+{
+	return (c->out_len - c->out_off);
+}
+
+/*
+ * Write until at most keep bytes are left, waiting until the deadline.
+ * Meanwhile whatever the daemon sends is read into the input buffer
+ * (parsed later): both ends blocked on writing would be a deadlock.
+ */
 static int
 out_drain(struct cohort *c, size_t keep, int64_t deadline)
 {
@@ -336,18 +372,20 @@ out_drain(struct cohort *c, size_t keep, int64_t deadline)
 	for (;;) {
 		if ((rv = out_write(c)) != COHORT_OK)
 			return (rv);
-		if (c->out_len <= keep)
+		if (out_pending(c) <= keep)
 			return (COHORT_OK);
 		pfd.fd = c->fd;
-		pfd.events = POLLOUT;
+		pfd.events = POLLOUT | POLLIN;
 		rv = poll(&pfd, 1, remaining(deadline));
 		if (rv == 0)
 			return (cohort_fail(c, COHORT_ERR_TIMEOUT, "cohortd "
 			    "does not read its socket (%zu bytes waiting)",
-			    c->out_len));
+			    out_pending(c)));
 		if (rv == -1 && errno != EINTR)
 			return (cohort_fail(c, COHORT_ERR_SYS, "poll: %s",
 			    strerror(errno)));
+		if (rv > 0 && (pfd.revents & POLLIN) && (rv = in_fill(c)) < 0)
+			return (rv);
 	}
 }
 
@@ -973,7 +1011,7 @@ cohort_close(struct cohort *c)
 		return;
 	if (c->fd != -1) {
 		/* Whatever was published goes out before we hang up. */
-		if (!c->closed && c->out_len > 0)
+		if (!c->closed && out_pending(c) > 0)
 			(void)out_drain(c, 0, deadline_of(5000));
 		close(c->fd);
 	}
@@ -1295,13 +1333,13 @@ cohort_publish(struct cohort *c, const char *node, const char *subject,
 		return (cohort_fail(c, COHORT_ERR_CLOSED, "cohortd closed the "
 		    "connection"));
 	/* Backpressure: wait while the daemon is not taking our output. */
-	if (c->out_len > OUT_MAX && (rv = out_drain(c, OUT_MAX / 2, -1)) !=
-	    COHORT_OK)
+	if (out_pending(c) > OUT_MAX && (rv = out_drain(c, OUT_MAX / 2,
+	    -1)) != COHORT_OK)
 		return (rv);
 	if ((rv = pub_append(c, PUB_UNICAST, 0, &node, 1, subject, data, len,
 	    0, &req_id)) != COHORT_OK)
 		return (rv);
-	if (c->out_len >= OUT_BATCH)
+	if (out_pending(c) >= OUT_BATCH && c->out_len >= c->out_retry)
 		return (out_write(c));
 	return (COHORT_OK);
 }
@@ -1351,7 +1389,7 @@ cohort_request_async(struct cohort *c, const char *node, const char *subject,
 	ar->cb = cb;
 	ar->arg = arg;
 	HASH_ADD(hh, c->areqs, req_id, sizeof(ar->req_id), ar);
-	if (c->out_len >= OUT_BATCH)
+	if (out_pending(c) >= OUT_BATCH && c->out_len >= c->out_retry)
 		return (out_write(c));
 	return (COHORT_OK);
 }
@@ -1463,7 +1501,12 @@ cohort_dispatch(struct cohort *c)
 		return (rv);
 	if ((rv = cohort_parse(c, NULL)) != COHORT_OK)
 		return (rv);
-	return (n + deliver_items(c) + deliver_events(c));
+	n += deliver_items(c) + deliver_events(c);
+	/* Closed with a partial frame left: that frame never completes. */
+	if (n == 0 && c->closed && !cohort_pending(c))
+		return (cohort_fail(c, COHORT_ERR_CLOSED, "cohortd closed the "
+		    "connection"));
+	return (n);
 }
 
 /* Wait for input once; 0 on timeout. */
@@ -1476,7 +1519,7 @@ cohort_wait_input(struct cohort *c, int64_t deadline)
 	if ((rv = out_write(c)) != COHORT_OK)
 		return (rv);
 	pfd.fd = c->fd;
-	pfd.events = POLLIN | (c->out_len > 0 ? POLLOUT : 0);
+	pfd.events = POLLIN | (out_pending(c) > 0 ? POLLOUT : 0);
 	rv = poll(&pfd, 1, remaining(deadline));
 	if (rv == -1 && errno != EINTR)
 		return (cohort_fail(c, COHORT_ERR_SYS, "poll: %s",

@@ -914,6 +914,7 @@ cmd_rawpub(int argc, char **argv)
 	if (argc != 5)
 		usage();
 	len = number(argv[4], "size", WIRE_FRAME_CEILING - 65536);
+	alarm(30);		/* blocking I/O: bound it */
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlcpy(sun.sun_path, argv[1], sizeof(sun.sun_path)) >=

@@ -60,8 +60,23 @@ check "$T/a3" $a3 "n3's subscriber (--json)" \
 expect_delta "n1 msgs_sent" "$sent0" "$(dstat 1 msgs_sent)" 9
 log "unicast, multicast, broadcast, broadcast --self: each node got its own, n1 sent 9 copies"
 
+# A multicast naming a node twice, and the local node: one copy each.
+for i in 1 2 3; do wait_subs $i 0; done
+sub "$T/d1" 1 2 d.x; d1=$SPAWNED
+sub "$T/d2" 2 2 d.x; d2=$SPAWNED
+wait_subs 1 1
+wait_subs 2 1
+ctl 1 multicast n2,n1,n2 d.x "once" || fail "multicast n2,n1,n2 failed"
+ctl 1 multicast n1,n2 d.x "end" || fail "multicast n1,n2 failed"
+check "$T/d1" $d1 "n1's multicast subscriber" "n1 d.x once
+n1 d.x end"
+check "$T/d2" $d2 "n2's multicast subscriber" "n1 d.x once
+n1 d.x end"
+log "multicast n2,n1,n2: one copy on each node, the local one included"
+
 # 2. Patterns, on n2: exact, "*", ">", two patterns of one client, and
 # two clients with the same pattern.
+wait_subs 1 0
 wait_subs 2 0
 sub "$T/p1" 2 2 a.b end; p1=$SPAWNED
 sub "$T/p2" 2 3 'a.*' end; p2=$SPAWNED

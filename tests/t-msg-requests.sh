@@ -2,17 +2,19 @@
 # Request/reply: 1,000 concurrent requests from one client on n1 to a
 # server on n2 each get their own reply; cohortctl request and reply
 # round trips, in text and JSON, to a peer and to the local node; two
-# responders of one subject take turns.
+# responders of one subject take turns; limits.requests_per_client.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/msglib.sh"
 need_loopback
 
-cluster_conf 33 2 "heartbeat = { interval_ms = 200; timeout_ms = 2000; };"
+# Exactly N requests may be in flight from one client.
+N=1000
+cluster_conf 33 2 "heartbeat = { interval_ms = 200; timeout_ms = 2000; };
+limits = { requests_per_client = $N; };"
 for i in 1 2; do start_node $i; done
 memberwait 1 n2 up >/dev/null || exit 1
 memberwait 2 n1 up >/dev/null || exit 1
 secs=$(scale 30)
-N=1000
 
 # 1. Many requests in flight at once, each answered with its own body.
 rq0=$(dstat 1 requests)
@@ -76,4 +78,22 @@ ABAB|BABA) ;;
 *) fail "two responders answered $got, not in turn" ;;
 esac
 log "two responders on n2 answered in turn: $got"
+
+# 5. limits.requests_per_client: with N requests waiting for a responder
+# that does not read, the next ones are refused at once.
+wait_subs 2 0
+spawn "$T/held" $COHORT_WRAP "$MSGTOOL" stall "$(sock 2)" held "$T/never" "$secs"
+hpid=$SPAWNED
+wait_subs 2 1
+rf0=$(dstat 1 requests_refused)
+to0=$(dstat 1 request_timeouts)
+out=$(mt requests "$(sock 1)" n2 held $((N + 10)) "$(scale 2)" 2>"$T/err") &&
+    fail "$((N + 10)) requests to a responder that does not read succeeded"
+[ "$out" = "ok=0 bad=0 errors=$((N + 10))" ] || fail "requests beyond the limit: $out"
+grep -q "^msgtool requests: request $N: refused: $N requests in flight already (limits.requests_per_client)$" "$T/err" ||
+    fail "request $((N + 1)) was not refused for the limit: $(cat "$T/err")"
+expect_delta "n1 requests_refused" "$rf0" "$(dstat 1 requests_refused)" 10
+expect_delta "n1 request_timeouts" "$to0" "$(dstat 1 request_timeouts)" $N
+kill "$hpid"
+log "limits.requests_per_client ($N): 10 more refused at once, the $N in flight timed out"
 log "PASS"
