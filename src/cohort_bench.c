@@ -54,6 +54,7 @@ struct opts {
 	size_t		 size;
 	uint64_t	 warmup;
 	int		 timeout_ms;	/* -T: the longest wait for progress */
+	uint64_t	 rate;		/* -R: a slow subscriber, msgs/s; 0 = no */
 	const char	*sock_a;	/* --pub or --a */
 	const char	*sock_b;	/* --sub or --b */
 	const char	*to_a;		/* --to-a: a's node, for the pongs */
@@ -288,6 +289,20 @@ seq_get(const void *b)
 
 /* tput: the subscriber */
 
+/* Sleep until the n-th message is due at rate per second since t0. */
+static void
+bench_pace(double t0, uint64_t n, uint64_t rate)
+{
+	struct timespec	ts;
+	double		due = t0 + (double)n / (double)rate, wait;
+
+	if ((wait = due - now_s()) <= 0)
+		return;
+	ts.tv_sec = (time_t)wait;
+	ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+}
+
 static void
 tput_sub_data(struct tput_sub *s, const struct cohort_msg *m)
 {
@@ -296,6 +311,9 @@ tput_sub_data(struct tput_sub *s, const struct cohort_msg *m)
 
 	if (s->recv++ == 0)
 		s->t_first = now_s();
+	/* -R: a subscriber that cannot keep up, paced to rate msgs/s. */
+	if (s->o->rate > 0)
+		bench_pace(s->t_first, s->recv, s->o->rate);
 	s->bytes += m->len;
 	if (m->len != size || memcmp((const uint8_t *)m->data + SEQ_LEN,
 	    s->ref + SEQ_LEN, size - SEQ_LEN) != 0 ||
@@ -741,7 +759,7 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-"usage: cohort-bench tput [-n count] [-s size] [-S subject] [-T seconds]\n"
+"usage: cohort-bench tput [-n count] [-s size] [-S subject] [-T seconds] [-R rate]\n"
 "           --pub socket --sub socket [--to node]\n"
 "       cohort-bench lat [-n count] [-s size] [-w warmup] [-S subject]\n"
 "           [-T seconds] --a socket --b socket [--to-a node] [--to-b node]\n"
@@ -752,6 +770,8 @@ usage(FILE *fp)
 "lat:  an app on --a sends subject.ping to one on --b (node --to-b), which\n"
 "      answers on subject.pong (to node --to-a); after warmup (2000) round\n"
 "      trips, count (20000) are timed.\n"
+"-R: the subscriber reads at most rate messages a second (a slow\n"
+"      subscriber: the publisher must be slowed, nothing lost).\n"
 "Nodes default to the ids of the daemons.  -T: give up after this long\n"
 "without progress (10).  The last line on stdout is the result, as\n"
 "key=value pairs.  Exit status: 0 success, 1 error, 3 tput lost, gaps,\n"
@@ -807,9 +827,12 @@ opts_parse(struct opts *o, int argc, char *argv[])
 	snprintf(o->subject, sizeof(o->subject), "bench.%ld", (long)getpid());
 	optind = 2;
 	opterr = 0;	/* one line of our own instead */
-	while ((ch = getopt_long(argc, argv, "hn:s:S:T:w:", longopts,
+	while ((ch = getopt_long(argc, argv, "hn:R:s:S:T:w:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
+		case 'R':
+			o->rate = opt_num(optarg, "rate", 1, 1000000000);
+			break;
 		case 'n':
 			o->n = opt_num(optarg, "count", 1, 1000000000);
 			break;

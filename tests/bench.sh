@@ -1,0 +1,165 @@
+#!/bin/bash
+# tests/bench.sh: cohort's performance table (make bench).
+#
+#	tests/bench.sh [-q] [-r RUNS]
+#
+# Starts two daemons on 127.91.0.1 and .2 (and nothing else), runs
+# cohort-bench for every row RUNS times (default 3), and prints the medians
+# in one table: one-way throughput at 64 B, 1 KiB and 64 KiB from an app on
+# n1 to an app on n2, the 64 B round trip, a subscriber limited to 100,000
+# msgs/s of 1 KiB (which must lose nothing: the publisher is slowed), the
+# daemons' CPU time per message and RSS during the 64 B flood, and 64 B
+# throughput with 10,000 wildcard subscriptions held on n2.
+#
+# With NATS=FILE, FILE holds the `median nats cluster ...` lines of
+# ../shared/bench/nats/run.sh from the same machine (bench-compare.sh does
+# both), and each row gets its ratio against NATS.  -q runs tiny counts once:
+# CI uses it to check the script works; its numbers mean nothing.
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+COHORTD=${COHORTD:-$top/src/cohortd}
+COHORT_BENCH=${COHORT_BENCH:-$top/src/cohort-bench}
+COHORTCTL=${COHORTCTL:-$top/src/cohortctl}
+RUNS=3 QUICK=0
+while getopts qr: ch; do
+	case $ch in
+	q) QUICK=1; RUNS=1 ;;
+	r) RUNS=$OPTARG ;;
+	*) echo "usage: bench.sh [-q] [-r runs]" >&2; exit 1 ;;
+	esac
+done
+if [ $QUICK = 1 ]; then
+	N64=20000 N1K=5000 N64K=200 NLAT=500 NSLOW=3000 NSUBS=1000
+else
+	N64=1000000 N1K=300000 N64K=5000 NLAT=20000 NSLOW=300000 NSUBS=10000
+fi
+for b in "$COHORTD" "$COHORT_BENCH" "$COHORTCTL"; do
+	[ -x "$b" ] || { echo "bench: $b is missing: build first (make)" >&2; exit 1; }
+done
+
+T=$(mktemp -d /tmp/cohort-bench.XXXXXX)
+PIDS=""
+cleanup() {
+	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
+	for p in $PIDS; do wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+"$COHORTD" --keygen "$T/key" 2>/dev/null
+for i in 1 2; do
+	cat > "$T/n$i.conf" <<CONF
+cluster = "bench";
+node_id = "n$i";
+nodes = (
+  { id = "n1"; address = "127.91.0.1"; port = 7400; },
+  { id = "n2"; address = "127.91.0.2"; port = 7400; }
+);
+socket = "$T/n$i.sock";
+security = { key_file = "$T/key"; };
+CONF
+	"$COHORTD" -c "$T/n$i.conf" 2>"$T/n$i.log" &
+	PIDS="$PIDS $!"
+	eval "PID$i=$!"
+done
+for _ in $(seq 200); do
+	"$COHORTCTL" -s "$T/n1.sock" members 2>/dev/null | grep -q '^n2 .* up ' && break
+	sleep 0.05
+done
+"$COHORTCTL" -s "$T/n1.sock" members | grep -q '^n2 .* up ' ||
+    { echo "bench: the daemons did not connect" >&2; cat "$T"/n*.log >&2; exit 1; }
+
+# field LINE KEY
+field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+# run NAME ARGS...: RUNS runs of cohort-bench, each last line in $T/NAME.
+run() {
+	name=$1; shift
+	: > "$T/$name"
+	for r in $(seq "$RUNS"); do
+		if ! "$COHORT_BENCH" "$@" > "$T/out" 2> "$T/err"; then
+			echo "bench: $name run $r failed: $(tail -1 "$T/err") $(tail -1 "$T/out")" >&2
+		fi
+		tail -n 1 "$T/out" >> "$T/$name"
+	done
+}
+med() { while read -r l; do field "$l" "$2"; done < "$T/$1" | median; }
+sum() { while read -r l; do field "$l" "$2"; done < "$T/$1" | awk '{ s += $1 } END { print s + 0 }'; }
+
+S1="$T/n1.sock" S2="$T/n2.sock"
+echo "bench: $(nproc) cores, $RUNS run(s) per row, $(date -u +%Y-%m-%d)" >&2
+
+# 64 B, sampling both daemons' RSS while it runs.
+( peak=0; while :; do r=$(( $(rss_kb "$PID1") + $(rss_kb "$PID2") ));
+  [ "$r" -gt "$peak" ] && peak=$r && echo "$peak" > "$T/rss"; sleep 0.05; done ) &
+SAMPLER=$!
+run tput64 tput -n "$N64" -s 64 --pub "$S1" --sub "$S2"
+kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null
+run tput1k tput -n "$N1K" -s 1024 --pub "$S1" --sub "$S2"
+run tput64k tput -n "$N64K" -s 65536 --pub "$S1" --sub "$S2"
+run lat64 lat -n "$NLAT" -s 64 --a "$S1" --b "$S2"
+run slow1k tput -n "$NSLOW" -s 1024 -R 100000 -T 60 --pub "$S1" --sub "$S2"
+
+# 10,000 subscriptions with wildcards on n2, then 64 B again.
+pats=""
+for i in $(seq "$NSUBS"); do
+	case $((i % 4)) in
+	0) pats="$pats orders.r$((i % 97)).i$i" ;;
+	1) pats="$pats orders.*.i$i" ;;
+	2) pats="$pats metrics.h$i.>" ;;
+	3) pats="$pats metrics.*.cpu$i" ;;
+	esac
+done
+# shellcheck disable=SC2086
+"$COHORTCTL" -s "$S2" sub -t 3600 $pats > /dev/null 2>&1 &
+HOLDER=$!
+PIDS="$HOLDER $PIDS"
+for _ in $(seq 400); do
+	n=$("$COHORTCTL" -s "$S2" --json stats | sed -n 's/.*"subscriptions":\([0-9]*\).*/\1/p' | head -1)
+	[ "${n:-0}" -ge "$NSUBS" ] && break
+	sleep 0.05
+done
+run subs64 tput -n "$N64" -s 64 --pub "$S1" --sub "$S2"
+kill "$HOLDER" 2>/dev/null
+
+# NATS medians, if given: nats_med KIND SIZE KEY
+nats_med() {
+	[ -n "${NATS:-}" ] && [ -f "$NATS" ] || return 0
+	l=$(grep "^median nats cluster $1 $2 " "$NATS" | head -1)
+	field "$l" "$3"
+}
+
+m64=$(med tput64 msgs_per_s) m1k=$(med tput1k msgs_per_s)
+mb64k=$(med tput64k MBps)
+p50=$(med lat64 p50_us) p99=$(med lat64 p99_us)
+slow_lost=$(sum slow1k lost) slow_rate=$(med slow1k pub_msgs_per_s)
+cpu=$(med tput64 srv_cpu_s)
+cpu_us=$(awk -v c="$cpu" -v n="$N64" 'BEGIN { printf "%.2f", c * 1e6 / n }')
+rss=$(cat "$T/rss" 2>/dev/null || echo 0)
+s64=$(med subs64 msgs_per_s)
+loss=$(( $(sum tput64 lost) + $(sum tput64 reordered) + $(sum tput1k lost) + $(sum tput64k lost) ))
+
+n64=$(nats_med tput 64B msgs_per_s) n1k=$(nats_med tput 1KiB msgs_per_s)
+nmb=$(nats_med tput 64KiB MBps) np50=$(nats_med lat 64B p50_us)
+np99=$(nats_med lat 64B p99_us)
+
+printf '\n%-44s %14s %12s %8s  %s\n' "row (median of $RUNS)" "cohort" "NATS" "ratio" "target"
+row() { printf '%-44s %14s %12s %8s  %s\n' "$1" "$2" "${3:--}" "$( [ -n "${3:-}" ] && ratio "$2" "$3" || echo -)" "$4"; }
+row "tput 64 B, msgs/s" "$m64" "$n64" ">= 1.5"
+row "tput 1 KiB, msgs/s" "$m1k" "$n1k" ">= 1.5"
+row "tput 64 KiB, MB/s" "$mb64k" "$nmb" ">= 1.5"
+row "round trip 64 B, p50 us" "$p50" "$np50" "<= 1.0"
+row "round trip 64 B, p99 us" "$p99" "$np99" "<= 0.75"
+row "subscriber at 100k msgs/s of 1 KiB: lost" "$slow_lost" "" "0 (publisher slowed to $slow_rate msgs/s)"
+row "daemon CPU per 64 B message, us (both)" "$cpu_us" "" "reported"
+row "daemons' peak RSS in the 64 B flood, KiB" "$rss" "" "<= queues + 8 MiB each"
+row "tput 64 B with $NSUBS subscriptions on n2" "$s64" "" "ratio to plain: $(ratio "$s64" "$m64") (>= 0.90)"
+row "lost or reordered, all tput rows" "$loss" "" "0"
+echo "raw results:" >&2
+for f in tput64 tput1k tput64k lat64 slow1k subs64; do sed "s/^/  $f: /" "$T/$f" >&2; done
+[ "$loss" = 0 ] && [ "$slow_lost" = 0 ]
