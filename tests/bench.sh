@@ -29,11 +29,15 @@ while getopts qr: ch; do
 	*) echo "usage: bench.sh [-q] [-r runs]" >&2; exit 1 ;;
 	esac
 done
+# Counts: -q's tiny ones, or the full ones; each may be set in the
+# environment (N64=200000 tests/bench.sh).
 if [ $QUICK = 1 ]; then
-	N64=20000 N1K=5000 N64K=200 NLAT=500 NSLOW=3000 NSUBS=1000
+	d64=20000 d1k=5000 d64k=200 dlat=500 dslow=3000 dsubs=1000
 else
-	N64=1000000 N1K=300000 N64K=5000 NLAT=20000 NSLOW=300000 NSUBS=10000
+	d64=1000000 d1k=300000 d64k=5000 dlat=20000 dslow=300000 dsubs=10000
 fi
+N64=${N64:-$d64} N1K=${N1K:-$d1k} N64K=${N64K:-$d64k} NLAT=${NLAT:-$dlat}
+NSLOW=${NSLOW:-$dslow} NSUBS=${NSUBS:-$dsubs}
 for b in "$COHORTD" "$COHORT_BENCH" "$COHORTCTL"; do
 	[ -x "$b" ] || { echo "bench: $b is missing: build first (make)" >&2; exit 1; }
 done

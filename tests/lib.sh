@@ -17,6 +17,11 @@ set -u
 : "${MEMBERWAIT:?run through make check}"
 COHORT_WRAP=${COHORT_WRAP:-}
 COHORT_TIME_SCALE=${COHORT_TIME_SCALE:-1}
+# cohortctl and the test helpers are libtool wrapper scripts: run the
+# wrapper's program under the tool, not the shell.
+if [ -n "$COHORT_WRAP" ] && [ -x "${top_builddir:-}/libtool" ]; then
+	COHORT_WRAP="$top_builddir/libtool --mode=execute $COHORT_WRAP"
+fi
 TEST_NAME=$(basename "$0" .sh)
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/cohort-$TEST_NAME.XXXXXX")
