@@ -124,9 +124,6 @@ struct cohortd {
 	struct cohortd_stats	 stats;
 };
 
-/* bevio.c: up to limit bytes more than libevent reads per callback. */
-void		 bev_read_more(struct bufferevent *, size_t);
-
 /* cohortd.c */
 int		 cohortd_reload(struct cohortd *, char *, size_t);
 /* Out of file descriptors: stop accepting on l for a second. */

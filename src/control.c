@@ -586,8 +586,6 @@ client_read_cb(struct bufferevent *bev, void *arg)
 	enum wire_status	 st;
 	uint8_t			 raw[WIRE_HDR_LEN], *frame;
 
-	if (cl->hello_done && !cl->paused && !cl->closing)
-		bev_read_more(bev, config_max_frame(&cl->sc->conf));
 	while (!cl->dead && !cl->closing && !cl->paused) {
 		if (evbuffer_copyout(in, raw, sizeof(raw)) <
 		    (ev_ssize_t)sizeof(raw))

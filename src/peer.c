@@ -984,10 +984,6 @@ peer_read_cb(struct bufferevent *bev, void *arg)
 	uint8_t			 raw[WIRE_HDR_LEN], *frame;
 	size_t			 max;
 
-	/* Take what the kernel has, in big reads, if we may read at all. */
-	if (c->state == CONN_ESTABLISHED && (c->peer == NULL ||
-	    !c->peer->read_paused))
-		bev_read_more(bev, config_max_frame(&c->sc->conf));
 	while ((c->state == CONN_HELLO || c->state == CONN_ESTABLISHED) &&
 	    (c->peer == NULL || c->peer->conn != c || !c->peer->read_paused)) {
 		max = c->state == CONN_ESTABLISHED ?
