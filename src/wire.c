@@ -90,7 +90,7 @@ member_state_parse(const char *s)
 
 /* Checked readers: every read is bounds-checked and the error sticks. */
 
-static int
+static inline int
 rd_has(struct wire_reader *r, size_t n)
 {
 	if (r->bad || r->len - r->off < n) {
@@ -100,7 +100,7 @@ rd_has(struct wire_reader *r, size_t n)
 	return (1);
 }
 
-static uint8_t
+static inline uint8_t
 rd_u8(struct wire_reader *r)
 {
 	if (!rd_has(r, 1))
@@ -108,7 +108,7 @@ rd_u8(struct wire_reader *r)
 	return (r->p[r->off++]);
 }
 
-static uint16_t
+static inline uint16_t
 rd_u16(struct wire_reader *r)
 {
 	uint16_t	v;
@@ -120,7 +120,7 @@ rd_u16(struct wire_reader *r)
 	return (v);
 }
 
-static uint32_t
+static inline uint32_t
 rd_u32(struct wire_reader *r)
 {
 	uint32_t	v;
@@ -133,7 +133,7 @@ rd_u32(struct wire_reader *r)
 	return (v);
 }
 
-static uint64_t
+static inline uint64_t
 rd_u64(struct wire_reader *r)
 {
 	uint64_t	hi, lo;
@@ -207,7 +207,7 @@ wr_init(struct wire_writer *w, uint8_t *buf, size_t cap, uint32_t type)
 		wire_put_header(buf, type, 0);
 }
 
-static int
+static inline int
 wr_room(struct wire_writer *w, size_t n)
 {
 	if (w->full || w->cap - w->len < n) {
@@ -217,14 +217,14 @@ wr_room(struct wire_writer *w, size_t n)
 	return (1);
 }
 
-static void
+static inline void
 wr_u8(struct wire_writer *w, uint8_t v)
 {
 	if (wr_room(w, 1))
 		w->p[w->len++] = v;
 }
 
-static void
+static inline void
 wr_u16(struct wire_writer *w, uint16_t v)
 {
 	if (!wr_room(w, 2))
@@ -233,7 +233,7 @@ wr_u16(struct wire_writer *w, uint16_t v)
 	w->p[w->len++] = (uint8_t)v;
 }
 
-static void
+static inline void
 wr_u32(struct wire_writer *w, uint32_t v)
 {
 	if (!wr_room(w, 4))
@@ -244,7 +244,7 @@ wr_u32(struct wire_writer *w, uint32_t v)
 	w->p[w->len++] = (uint8_t)v;
 }
 
-static void
+static inline void
 wr_u64(struct wire_writer *w, uint64_t v)
 {
 	wr_u32(w, (uint32_t)(v >> 32));

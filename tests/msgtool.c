@@ -1,8 +1,8 @@
 /*
  * msgtool: a messaging test helper built on libcohort.
  *
- *	msgtool pub SOCKET NODE SUBJECT COUNT SIZE|MIN-MAX
- *	msgtool recv SOCKET SUBJECT COUNT TIMEOUT_S
+ *	msgtool pub SOCKET NODE SUBJECT COUNT SIZE|MIN-MAX [RATE]
+ *	msgtool recv SOCKET SUBJECT COUNT TIMEOUT_S [lossy]
  *	msgtool unsub SOCKET PATTERN CONTROL TIMEOUT_S
  *	msgtool requests SOCKET NODE SUBJECT COUNT TIMEOUT_S
  *	msgtool serve SOCKET SUBJECT COUNT TIMEOUT_S
@@ -16,12 +16,15 @@
  * big-endian sequence number from 0, the 4-byte big-endian length of the
  * whole body, then bytes from a generator seeded by the sequence number,
  * so that recv can check every byte.  SIZE is the length of each body, or
- * a range the length is drawn from, again by sequence number.  It prints
- * "sent=N refused=M", M counting the failures that came back (refused at
- * once or reported later through the error callback), and exits 0.
+ * a range the length is drawn from, again by sequence number; RATE paces
+ * it to that many a second.  It prints "sent=N refused=M maybe_lost=L":
+ * M messages refused (at once or later through the error callback), L
+ * accepted but reported in flight on a stream that was lost.  Exits 0.
  *
  * recv subscribes to SUBJECT and checks what pub sent: it exits 0 when
- * all COUNT messages arrived, in order, intact and once, and prints
+ * all COUNT messages arrived, in order, intact and once (with "lossy",
+ * when the last one arrived and none came twice, out of order or
+ * damaged: gaps are allowed), and prints
  * "received=N gaps=G reordered=R corrupt=C dup=D" either way.
  *
  * unsub subscribes to PATTERN and CONTROL, waits for one message on
@@ -89,8 +92,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: msgtool pub socket node subject count "
-	    "size|min-max\n"
-	    "       msgtool recv socket subject count timeout_s\n"
+	    "size|min-max [rate]\n"
+	    "       msgtool recv socket subject count timeout_s [lossy]\n"
 	    "       msgtool unsub socket pattern control timeout_s\n"
 	    "       msgtool requests socket node subject count timeout_s\n"
 	    "       msgtool serve socket subject count timeout_s\n"
@@ -316,18 +319,41 @@ kind_body(const char *kind, size_t len)
 /* pub */
 
 struct pub {
-	uint64_t	 refused;
+	uint64_t	 refused;	/* not accepted: unreachable, ... */
+	uint64_t	 maybe_lost;	/* accepted, then in flight on a lost stream */
+	uint64_t	 errors;
 };
 
 static void
 pub_error_cb(struct cohort *c, int status, const char *text, void *arg)
 {
 	struct pub	*p = arg;
+	const char	*s;
+	unsigned int	 n;
 
 	(void)c;
-	if (p->refused++ < 3)
+	if (p->errors++ < 3)
 		fprintf(stderr, "msgtool pub: %s: %s\n", status_name(status),
 		    text);
+	/* "n3 went down: 12 message(s) sent to it ... may not have arrived" */
+	if ((s = strstr(text, " went down: ")) != NULL &&
+	    sscanf(s, " went down: %u message", &n) == 1)
+		p->maybe_lost += n;
+	else
+		p->refused++;
+}
+
+/* Sleep until the i-th message is due at rate per second (0: never). */
+static void
+pub_pace(int64_t t0, uint64_t i, uint64_t rate)
+{
+	int64_t	due;
+
+	if (rate == 0)
+		return;
+	due = t0 + (int64_t)(i * 1000 / rate);
+	while (mono_ms() < due)
+		usleep(1000);
 }
 
 static int
@@ -340,10 +366,13 @@ cmd_pub(int argc, char **argv)
 	size_t			 min, max, len, n;
 	uint8_t			*buf;
 	char			*dash;
+	uint64_t		 rate;
+	int64_t			 t0;
 	int			 rv;
 
-	if (argc != 6)
+	if (argc != 6 && argc != 7)
 		usage();
+	rate = argc == 7 ? number(argv[6], "rate", UINT64_MAX) : 0;
 	count = number(argv[4], "count", UINT64_MAX);
 	if ((dash = strchr(argv[5], '-')) != NULL) {
 		*dash = '\0';
@@ -357,7 +386,9 @@ cmd_pub(int argc, char **argv)
 		die("out of memory");
 	c = connect_to(argv[1]);
 	cohort_set_error_cb(c, pub_error_cb, &p);
+	t0 = mono_ms();
 	for (i = 0; i < count; i++) {
+		pub_pace(t0, i, rate);
 		len = seq_len(i, min, max);
 		seq_body(buf, len, i);
 		rv = cohort_publish(c, argv[2], argv[3], buf, len);
@@ -367,7 +398,7 @@ cmd_pub(int argc, char **argv)
 		if (rv != COHORT_OK)
 			pub_error_cb(c, rv, cohort_errmsg(c), &p);
 		/* Failures come back asynchronously: collect them. */
-		if (i % 1024 == 1023 && cohort_dispatch(c) < 0)
+		if ((rate > 0 || i % 1024 == 1023) && cohort_dispatch(c) < 0)
 			die("%s", cohort_errmsg(c));
 	}
 	if (cohort_flush(c, 30000) != COHORT_OK)
@@ -378,8 +409,8 @@ cmd_pub(int argc, char **argv)
 	cohort_members_free(m);
 	if (cohort_dispatch(c) < 0)
 		die("%s", cohort_errmsg(c));
-	printf("sent=%" PRIu64 " refused=%" PRIu64 "\n", count - p.refused,
-	    p.refused);
+	printf("sent=%" PRIu64 " refused=%" PRIu64 " maybe_lost=%" PRIu64
+	    "\n", count - p.refused, p.refused, p.maybe_lost);
 	cohort_close(c);
 	free(buf);
 	return (0);
@@ -394,6 +425,7 @@ struct recv {
 	uint64_t	 distinct;
 	uint64_t	 next;		/* one past the highest seen */
 	uint64_t	 received, reordered, corrupt, dup, other;
+	int		 lossy;		/* gaps allowed, not reorder or dup */
 };
 
 static void
@@ -434,6 +466,10 @@ recv_done(void *arg)
 {
 	struct recv	*r = arg;
 
+	/* Lossy: some may be gone, but the last one ends the stream. */
+	if (r->lossy)
+		return (r->count > 0 && (r->seen[(r->count - 1) / 8] &
+		    (1 << ((r->count - 1) % 8))));
 	return (r->distinct == r->count);
 }
 
@@ -445,9 +481,10 @@ cmd_recv(int argc, char **argv)
 	int64_t		 deadline;
 	int		 ok;
 
-	if (argc != 5)
+	if (argc != 5 && !(argc == 6 && strcmp(argv[5], "lossy") == 0))
 		usage();
 	memset(&r, 0, sizeof(r));
+	r.lossy = argc == 6;
 	r.subject = argv[2];
 	r.count = number(argv[3], "count", (uint64_t)1 << 40);
 	deadline = mono_ms() + 1000 * (int64_t)number(argv[4], "timeout",
@@ -459,8 +496,8 @@ cmd_recv(int argc, char **argv)
 	subscribe(c, r.subject);
 	if (run_until(c, deadline, recv_done, &r) == -1)
 		fprintf(stderr, "msgtool recv: timed out\n");
-	ok = r.distinct == r.count && r.received == r.count &&
-	    r.reordered == 0 && r.corrupt == 0 && r.dup == 0;
+	ok = (r.lossy || (r.distinct == r.count && r.received == r.count)) &&
+	    recv_done(&r) && r.reordered == 0 && r.corrupt == 0 && r.dup == 0;
 	printf("received=%" PRIu64 " gaps=%" PRIu64 " reordered=%" PRIu64
 	    " corrupt=%" PRIu64 " dup=%" PRIu64 "\n", r.received,
 	    r.count - r.distinct, r.reordered, r.corrupt, r.dup);
