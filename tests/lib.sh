@@ -161,7 +161,8 @@ not_running() { ! is_alive "$1"; }
 
 # wait_for DESC SECONDS CMD...: poll CMD every 50 ms until it succeeds.
 wait_for() {
-	desc=$1 secs=$2; shift 2
+	local desc=$1 secs=$2 end
+	shift 2
 	end=$(( $(now_ms) + secs * 1000 ))
 	while ! "$@" >/dev/null 2>&1; do
 		[ "$(now_ms)" -lt "$end" ] || fail "timed out after ${secs}s waiting for $desc"

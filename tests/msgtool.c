@@ -194,8 +194,12 @@ run_until(struct cohort *c, int64_t deadline, int (*done)(void *),
 			if (rv == -1 && errno != EINTR)
 				die("poll: %s", strerror(errno));
 		}
-		if ((rv = cohort_dispatch(c)) < 0)
+		if ((rv = cohort_dispatch(c)) < 0) {
+			/* The daemon went away: the caller reports counts. */
+			if (rv == COHORT_ERR_CLOSED)
+				return (-2);
 			die("%s", cohort_errmsg(c));
+		}
 		if (cohort_flush(c, CALL_MS) != COHORT_OK)
 			die("flush: %s", cohort_errmsg(c));
 		if (!done(arg) && left_ms(deadline) == 0)
@@ -494,8 +498,14 @@ cmd_recv(int argc, char **argv)
 	c = connect_to(argv[1]);
 	cohort_set_msg_cb(c, recv_cb, &r);
 	subscribe(c, r.subject);
-	if (run_until(c, deadline, recv_done, &r) == -1)
+	switch (run_until(c, deadline, recv_done, &r)) {
+	case -1:
 		fprintf(stderr, "msgtool recv: timed out\n");
+		break;
+	case -2:
+		fprintf(stderr, "msgtool recv: %s\n", cohort_errmsg(c));
+		break;
+	}
 	ok = (r.lossy || (r.distinct == r.count && r.received == r.count)) &&
 	    recv_done(&r) && r.reordered == 0 && r.corrupt == 0 && r.dup == 0;
 	printf("received=%" PRIu64 " gaps=%" PRIu64 " reordered=%" PRIu64
@@ -567,7 +577,7 @@ cmd_unsub(int argc, char **argv)
 	cohort_set_msg_cb(c, unsub_cb, &u);
 	subscribe(c, argv[2]);
 	subscribe(c, u.control);
-	if (run_until(c, deadline, unsub_got_one, &u) == -1)
+	if (run_until(c, deadline, unsub_got_one, &u) < 0)
 		die("no message on %s", argv[2]);
 	if (cohort_unsubscribe(c, argv[2], CALL_MS) != COHORT_OK)
 		die("unsubscribe %s: %s", argv[2], cohort_errmsg(c));
@@ -577,7 +587,7 @@ cmd_unsub(int argc, char **argv)
 	if (again != COHORT_OK)
 		printf("unsubscribe again: %s: %s\n", status_name(again),
 		    cohort_errmsg(c));
-	if (run_until(c, deadline, unsub_got_control, &u) == -1)
+	if (run_until(c, deadline, unsub_got_control, &u) < 0)
 		die("no message on %s", u.control);
 	(void)run_until(c, mono_ms() + 300, never, &u);
 	printf("before=%" PRIu64 " after=%" PRIu64 " control=%" PRIu64 "\n",
@@ -675,7 +685,7 @@ cmd_requests(int argc, char **argv)
 		die("flush: %s", cohort_errmsg(c));
 	/* Every request times out by itself: allow for the daemon's say. */
 	deadline = mono_ms() + timeout_ms + 2000;
-	if (run_until(c, deadline, reqs_done, &r) == -1)
+	if (run_until(c, deadline, reqs_done, &r) < 0)
 		fprintf(stderr, "msgtool requests: %" PRIu64 " of %" PRIu64
 		    " requests never answered\n", r.count - r.answered,
 		    r.count);
@@ -728,7 +738,7 @@ cmd_serve(int argc, char **argv)
 	c = connect_to(argv[1]);
 	cohort_set_msg_cb(c, serve_cb, &s);
 	subscribe(c, argv[2]);
-	if (run_until(c, deadline, serve_done, &s) == -1)
+	if (run_until(c, deadline, serve_done, &s) < 0)
 		fprintf(stderr, "msgtool serve: timed out\n");
 	printf("served=%" PRIu64 "\n", s.served);
 	cohort_close(c);
