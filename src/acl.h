@@ -16,6 +16,7 @@
 
 struct acl_rule {
 	char		  who[64];	/* "user alice" / "group apps" */
+	char		  name[33];	/* "alice" / "apps" */
 	int		  is_group;
 	uid_t		  uid;
 	gid_t		  gid;
@@ -28,8 +29,10 @@ struct acl_rule {
 
 struct acl {
 	uid_t		  allow_uids[ACL_NAMES_MAX];
+	char		  allow_user_names[ACL_NAMES_MAX][33];	/* cohortd -tv */
 	size_t		  n_allow_uids;
 	gid_t		  allow_gids[ACL_NAMES_MAX];
+	char		  allow_group_names[ACL_NAMES_MAX][33];
 	size_t		  n_allow_gids;
 	struct acl_rule	 *rules;	/* owned, n_rules */
 	size_t		  n_rules;

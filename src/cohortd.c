@@ -80,6 +80,14 @@ reload_keep(struct cohortd *sc, struct cohort_conf *nc)
 	strlcpy(nc->cluster, sc->conf.cluster, sizeof(nc->cluster));
 	strlcpy(nc->socket, sc->conf.socket, sizeof(nc->socket));
 	nc->lim.max_message_size = sc->conf.lim.max_message_size;
+	/* The queues were checked against the new size: check them again. */
+	if (nc->lim.peer_queue_bytes < config_max_frame(nc) ||
+	    nc->lim.client_queue_bytes < config_max_frame(nc)) {
+		log_warnx("reload: the queue limits must hold a frame of the "
+		    "message size in force; keeping the old ones");
+		nc->lim.peer_queue_bytes = sc->conf.lim.peer_queue_bytes;
+		nc->lim.client_queue_bytes = sc->conf.lim.client_queue_bytes;
+	}
 	if (config_find_node(nc, sc->conf.node_id) == NULL) {
 		/* Cannot happen: -n or node_id pins it.  Keep the old. */
 		return;
@@ -149,6 +157,7 @@ cohortd_reload(struct cohortd *sc, char *msg, size_t len)
 	log_setverbose(sc->debug || sc->conf.log_debug);
 	peer_reconfigure(sc, &ch);
 	control_apply_acl(sc);
+	control_apply_policy(sc);
 	config_free(&old);
 	log_info("reloaded %s: %zu nodes added, %zu removed, %zu readdressed, "
 	    "%zu unchanged", sc->conf_path, ch.added, ch.removed, ch.changed,

@@ -95,6 +95,7 @@ struct cohortd {
 	struct evconnlistener	*listener;
 	struct ratelim		 rl_accept;
 	struct ratelim_table	 rl_refuse;	/* by source and reason */
+	struct ratelim		 rl_relay;
 
 	/* control.c */
 	struct client_list	 clients;
@@ -180,6 +181,7 @@ size_t		 peer_broadcast(struct cohortd *, const uint8_t *, size_t,
 int		 control_init(struct cohortd *);
 void		 control_shutdown(struct cohortd *);
 void		 control_apply_acl(struct cohortd *);
+void		 control_apply_policy(struct cohortd *);
 void		 control_broadcast_event(struct cohortd *,
 		    const struct wire_ctl_event *);
 /*

@@ -62,6 +62,10 @@ static const struct conf_num {
 	{ "limits", "pending_per_address", L(pending_per_address), 8, 1,
 	    65536 },
 	{ "limits", "clients_per_uid", L(clients_per_uid), 64, 1, 65536 },
+	{ "limits", "request_timeout_max_ms", L(request_timeout_max_ms), 600000,
+	    100, 86400000 },
+	{ "limits", "requests_served_max", L(requests_served_max), 65536, 1,
+	    1048576 },
 #undef L
 };
 #define N_NUM	(sizeof(conf_num_tbl) / sizeof(conf_num_tbl[0]))
@@ -518,6 +522,8 @@ conf_add_uid(struct conf_ctx *cx, int line, const char *name, void *arg)
 	if ((pw = getpwnam(name)) == NULL)
 		return (conf_error(cx, line, "security.allow_users: no such "
 		    "user \"%s\"", name));
+	strlcpy(a->allow_user_names[a->n_allow_uids], name,
+	    sizeof(a->allow_user_names[0]));
 	a->allow_uids[a->n_allow_uids++] = pw->pw_uid;
 	return (0);
 }
@@ -531,6 +537,8 @@ conf_add_gid(struct conf_ctx *cx, int line, const char *name, void *arg)
 	if ((gr = getgrnam(name)) == NULL)
 		return (conf_error(cx, line, "security.allow_groups: no such "
 		    "group \"%s\"", name));
+	strlcpy(a->allow_group_names[a->n_allow_gids], name,
+	    sizeof(a->allow_group_names[0]));
 	a->allow_gids[a->n_allow_gids++] = gr->gr_gid;
 	return (0);
 }
@@ -598,6 +606,7 @@ conf_read_rule(struct conf_ctx *cx, const config_setting_t *e,
 		r->is_group = 1;
 	}
 	snprintf(r->who, sizeof(r->who), "%s %s", u ? "user" : "group", name);
+	strlcpy(r->name, name, sizeof(r->name));
 	if ((s = config_setting_get_member(e, "publish")) != NULL) {
 		cp.v = &r->publish;
 		cp.n = &r->n_publish;
@@ -903,7 +912,15 @@ conf_prescan(struct conf_ctx *cx, char *text)
 				    "integer %.*s does not fit in 32 bits "
 				    "(write %.*sL for a 64-bit integer)",
 				    (int)n, p, (int)n, p));
-		} else if (isalpha((unsigned char)*p) || *p == '*')
+		} else if (*p == '@')
+			/*
+			 * libconfig 1.5 exit()s on an @include of a directory
+			 * and blocks on a FIFO: refused, one file is enough.
+			 */
+			return (conf_error(cx, conf_line_at(text, p),
+			    "@include and other directives are not supported: "
+			    "write the settings in this file"));
+		else if (isalpha((unsigned char)*p) || *p == '*')
 			/* A name, which may hold '-': not a minus sign. */
 			n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm"
 			    "nopqrstuvwxyz0123456789_*-");
@@ -1093,34 +1110,44 @@ conf_print_list(FILE *fp, const char *key, char **v, size_t n)
 	fprintf(fp, "];");
 }
 
-/* Ids as numbers: names are resolved at load, and may have changed. */
+/* The access settings as they were written: names, resolved at load. */
 static void
 conf_print_acl(FILE *fp, const struct acl *a)
 {
 	size_t	i;
 
 	if (a->n_allow_uids > 0) {
-		fprintf(fp, "  # allow_users, by uid:");
-		for (i = 0; i < a->n_allow_uids; i++)
-			fprintf(fp, " %lu", (unsigned long)a->allow_uids[i]);
-		fprintf(fp, "\n");
+		fprintf(fp, "  allow_users = [ ");
+		for (i = 0; i < a->n_allow_uids; i++) {
+			conf_print_str(fp, a->allow_user_names[i]);
+			fprintf(fp, "%s", i + 1 < a->n_allow_uids ? ", " : " ");
+		}
+		fprintf(fp, "];\n");
 	}
 	if (a->n_allow_gids > 0) {
-		fprintf(fp, "  # allow_groups, by gid:");
-		for (i = 0; i < a->n_allow_gids; i++)
-			fprintf(fp, " %lu", (unsigned long)a->allow_gids[i]);
-		fprintf(fp, "\n");
+		fprintf(fp, "  allow_groups = [ ");
+		for (i = 0; i < a->n_allow_gids; i++) {
+			conf_print_str(fp, a->allow_group_names[i]);
+			fprintf(fp, "%s", i + 1 < a->n_allow_gids ? ", " : " ");
+		}
+		fprintf(fp, "];\n");
 	}
+	if (a->n_rules == 0)
+		return;
+	fprintf(fp, "  rules = (\n");
 	for (i = 0; i < a->n_rules; i++) {
-		fprintf(fp, "  # rule %zu (line %d): %s: ", i + 1,
-		    a->rules[i].line, a->rules[i].who);
+		fprintf(fp, "    { %s = ", a->rules[i].is_group ? "group" :
+		    "user");
+		conf_print_str(fp, a->rules[i].name);
+		fprintf(fp, "; ");
 		conf_print_list(fp, "publish", a->rules[i].publish,
 		    a->rules[i].n_publish);
 		fprintf(fp, " ");
 		conf_print_list(fp, "subscribe", a->rules[i].subscribe,
 		    a->rules[i].n_subscribe);
-		fprintf(fp, "\n");
+		fprintf(fp, " }%s\n", i + 1 < a->n_rules ? "," : "");
 	}
+	fprintf(fp, "  );\n");
 }
 
 /* The normalised config, every default spelled out (cohortd -tv). */

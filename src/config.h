@@ -42,6 +42,8 @@ struct conf_limits {
 	uint32_t	 max_pending_streams;	/* inbound, before HELLO */
 	uint32_t	 pending_per_address;	/* the same, per unlisted IP */
 	uint32_t	 clients_per_uid;
+	uint32_t	 request_timeout_max_ms;
+	uint32_t	 requests_served_max;	/* served here at once, all peers */
 };
 
 struct cohort_conf {

@@ -691,6 +691,29 @@ control_acl_check(struct client *cl, uint32_t req_id, int publish,
 	return (0);
 }
 
+/*
+ * After a reload to policy "disconnect", subscribers that are full now
+ * are disconnected, which releases what they held paused.
+ */
+void
+control_apply_policy(struct cohortd *sc)
+{
+	struct client	*cl;
+
+	if (!sc->conf.slow_disconnect)
+		return;
+	TAILQ_FOREACH(cl, &sc->clients, entry) {
+		if (!cl->full || cl->dead)
+			continue;
+		sc->stats.client_queue_overflows++;
+		log_warnx("client %llu (%s pid %ld) does not read, and "
+		    "policy.slow_subscriber is now \"disconnect\": "
+		    "disconnecting it", (unsigned long long)cl->id, cl->name,
+		    (long)cl->pid);
+		client_close(cl);
+	}
+}
+
 /* After a reload, the rules may be new: each client finds its own. */
 void
 control_apply_acl(struct cohortd *sc)

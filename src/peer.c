@@ -1229,8 +1229,9 @@ peer_pending_limit(struct cohortd *sc, const struct sockaddr *sa)
 	size_t		 total = 0, same = 0;
 	int		 listed = 0;
 
+	/* Until the key proof is checked, a HELLO proves nothing: count it. */
 	TAILQ_FOREACH(c, &sc->conns, entry) {
-		if (c->outbound || c->state != CONN_HELLO || c->got_hello)
+		if (c->outbound || c->state != CONN_HELLO)
 			continue;
 		total++;
 		if (addr_same(sa, &c->ss))
@@ -1642,11 +1643,17 @@ peer_reconfigure(struct cohortd *sc, struct peer_changes *ch)
 		peer_dial(p);
 		ch->added++;
 	}
-	/* Heartbeat settings: the next ECHO uses the new interval; the
-	 * failure timer is re-armed with the new timeout now. */
+	/*
+	 * Heartbeat settings: the next ECHO uses the new interval; the
+	 * failure timer is re-armed with what is left of the new timeout
+	 * since the last frame (a full one would let reloads keep a dead
+	 * peer up).
+	 */
 	TAILQ_FOREACH(p, &sc->peers, entry)
 		if (p->state == MEMBER_UP)
-			timer_add_ms(p->ev_dead, sc->conf.lim.hb_timeout_ms);
+			timer_add_ms(p->ev_dead, detector_remaining(p->last_rx_us,
+			    now_us(), (uint64_t)sc->conf.lim.hb_timeout_ms *
+			    1000) / 1000);
 	notify_status(sc);
 }
 

@@ -287,6 +287,19 @@ relay_request_in(struct cohortd *sc, const char *origin, uint64_t corr,
 	uint64_t		 ms;
 
 	sc->stats.requests_served++;
+	/* Bounded: a token lives at most the largest request timeout. */
+	if (timeout_ms > sc->conf.lim.request_timeout_max_ms)
+		timeout_ms = sc->conf.lim.request_timeout_max_ms;
+	if (HASH_COUNT(sc->tokens) >= sc->conf.lim.requests_served_max) {
+		sc->stats.requests_refused++;
+		if (ratelim_allow(&sc->rl_relay, time(NULL)))
+			log_warnx("request from %s for %s refused: %u requests "
+			    "being served already (limits.requests_served_max)",
+			    origin, subject, sc->conf.lim.requests_served_max);
+		relay_reply_out(sc, origin, corr, DATA_NO_RESPONDER, subject,
+		    NULL, 0);
+		return;
+	}
 	if ((n = relay_match(sc, subject)) == 0 ||
 	    (tk = calloc(1, sizeof(*tk))) == NULL) {
 		relay_reply_out(sc, origin, corr, DATA_NO_RESPONDER, subject,
@@ -389,6 +402,13 @@ relay_request(struct cohortd *sc, struct client *cl,
 		sc->stats.unreachable++;
 		control_error(cl, m->req_id, rv, "%s: %s", node,
 		    wire_reason_name((uint32_t)rv));
+		return;
+	}
+	if (m->timeout_ms == 0 ||
+	    m->timeout_ms > sc->conf.lim.request_timeout_max_ms) {
+		control_error(cl, m->req_id, REASON_LIMIT, "request timeout "
+		    "%u ms: allowed 1 to %u (limits.request_timeout_max_ms)",
+		    m->timeout_ms, sc->conf.lim.request_timeout_max_ms);
 		return;
 	}
 	if ((pd = calloc(1, sizeof(*pd))) == NULL ||

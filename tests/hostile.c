@@ -10,13 +10,14 @@
  *	hostile [options] ulengths SOCKET
  *	hostile [options] uflood SOCKET
  *	hostile [options] noread SOCKET SUBJECT backpressure|disconnect
+ *	hostile [options] requests SOCKET NODE SUBJECT COUNT
  *
  * Options:
  *	-b ADDR[,ADDR...]  source addresses for peer streams, used in turn
  *	-C CLUSTER	   cluster name in HELLOs (default "test")
  *	-H MS		   the daemon's limits.hello_timeout_ms (default 5000)
- *	-i NODE		   a configured node that is down: lengths then also
- *			   tries handshakes that get past HELLO
+ *	-i NODE		   a configured node that is down, for HELLOs the
+ *			   daemon accepts (lengths, hold)
  *	-p SOCKET	   noread: publish through this daemon instead
  *	-s SEED		   random seed (default: time and pid)
  *	-t SECONDS	   how long a wait may take (default 10)
@@ -29,15 +30,19 @@
  *	      valid marker; each must be closed, at once or at the HELLO
  *	      deadline.
  *  lengths   one stream per case: bad marker, lengths 0, 15, 2^31,
- *	      2^32-1, frames not allowed before HELLO, corrupt HELLOs (closed
- *	      at once), and a header announcing 1000 bytes with 10 sent,
- *	      half a header (closed at the HELLO deadline).
- *  hold      opens N streams and never writes (with -i, writes a HELLO
- *	      as that node, waits for the answer, and writes nothing more:
- *	      such streams count against the limits too); reports how many the daemon
- *	      closed at once (limits.max_pending_streams,
- *	      limits.pending_per_address), at the HELLO deadline, otherwise,
- *	      and how many are still open after SECONDS.
+ *	      2^32-1, over the limit before HELLO, unknown and local types,
+ *	      frames not allowed before HELLO, corrupt HELLOs (all closed at
+ *	      once); a header announcing 1000 bytes with 10 sent, half a
+ *	      header (closed at the HELLO deadline).  With -i, after a HELLO
+ *	      the daemon accepts: a second HELLO, a HELLO_ACK with a wrong
+ *	      nonce or without the cluster key's MAC, an ECHO (at once), and
+ *	      no HELLO_ACK at all (at the deadline).
+ *  hold      opens N streams and never writes (with -i: a HELLO as that
+ *	      node, then nothing, which must count against the limits just
+ *	      the same); reports how many the daemon closed at once
+ *	      (limits.max_pending_streams, limits.pending_per_address), at
+ *	      the HELLO deadline, otherwise, and how many are still open
+ *	      after SECONDS.
  *  hellos    N valid HELLOs with unknown node ids: each must get REFUSE.
  *
  * Local side, on the Unix socket:
@@ -45,8 +50,9 @@
  *  ufirst    a valid frame other than CTL_HELLO first, a peer frame, a
  *	      daemon-only frame, a bad version, a second CTL_HELLO.
  *  ulengths  bad marker, lengths 0, 15, 2^31, 2^32-1, over the 64 MiB
- *	      ceiling; then a truncated frame held open for a while, during
- *	      which another client must be served.
+ *	      ceiling, an unknown type, a short body; then truncated frames
+ *	      held open for a while, during which another client must be
+ *	      served (the local socket has no deadline: they may stay open).
  *  uflood    CTL_STATS_REQ without ever reading the answers: the daemon
  *	      must disconnect it once its queue is over its bound.
  *	      Each of the above must get CTL_ERROR and then be closed.
@@ -56,6 +62,9 @@
  *	      third client meanwhile, and the publisher must resume once the
  *	      subscriber leaves.  "disconnect": the subscriber must be
  *	      disconnected, and the publisher must go on.
+ *  requests  COUNT requests to NODE on SUBJECT with the longest timeout
+ *	      (2^32-1 ms), 1,000 per connection, each connection closed
+ *	      once the daemon has taken them; prints how many went out.
  *
  * Each mode prints one line, "MODE: ...", and exits 0 when the daemon
  * behaved, 1 when it did not (details on stderr), 2 on a usage or local
@@ -82,7 +91,7 @@
 
 #include "wire.h"
 
-#define IN_MAX		(256 * 1024)	/* what we keep of the daemon's output */
+#define IN_MAX		(256 * 1024)	/* daemon output we keep */
 #define ERROR_MS	2000		/* CTL_ERROR then close, at most */
 #define STALL_MS	1000		/* no progress for this long: stalled */
 #define BODY_LEN	16384		/* noread: each published body */
@@ -525,6 +534,7 @@ struct probe {
 	uint8_t		 a[4096], b[4096];
 	size_t		 alen, blen;
 	enum expect	 expect;
+	int		 their_nonce;	/* b is an ACK of the daemon's HELLO */
 };
 
 static int
@@ -628,6 +638,7 @@ peer_probe_build(int i, struct probe *p)
 	case 17:
 	case 18:
 	case 19:
+	case 20:
 		if (down_id == NULL)
 			return (-1);
 		break;
@@ -659,6 +670,15 @@ peer_probe_build(int i, struct probe *p)
 		memset(&e, 0, sizeof(e));
 		strlcpy(e.node_id, down_id, sizeof(e.node_id));
 		p->blen = wire_encode_echo(p->b, sizeof(p->b), &e);
+		break;
+	case 20:
+		/* The right nonce (filled in once known), no key: zero MAC. */
+		p->name = "HELLO_ACK without the cluster key";
+		p->alen = enc_hello(p->a, sizeof(p->a), down_id);
+		memset(&k, 0, sizeof(k));
+		strlcpy(k.node_id, down_id, sizeof(k.node_id));
+		p->blen = wire_encode_hello_ack(p->b, sizeof(p->b), &k);
+		p->their_nonce = 1;
 		break;
 	}
 	if (p->alen == 0)
@@ -695,6 +715,16 @@ peer_probe_run(const char *host, const char *port, struct probe *p)
 			    c->errors ? ": " : "", c->errors ? c->text : "");
 			conn_free(c);
 			return (0);
+		}
+		if (p->their_nonce) {
+			if (!c->hello) {
+				warnx("lengths: %s: no HELLO from the daemon",
+				    p->name);
+				conn_free(c);
+				return (0);
+			}
+			memcpy(p->b + WIRE_HDR_LEN, c->h.nonce,
+			    sizeof(c->h.nonce));
 		}
 		(void)conn_send(c, p->b, p->blen);
 	}
@@ -1241,7 +1271,7 @@ mode_noread(const char *path, const char *subject, int disconnect)
 	stalled = pub_stall(&pb, sub, wait_s * 1000);
 	at_stall = pb.bytes;
 	if (!disconnect) {
-		/* The publisher waits; the subscriber is kept; others served. */
+		/* The publisher waits, the subscriber stays, others served. */
 		if (!stalled || hung_up(sub)) {
 			warnx("noread: publisher %s, subscriber %s, after %llu "
 			    "bytes", stalled ? "stalled" : "never stalled",
