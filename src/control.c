@@ -363,7 +363,7 @@ control_stats(struct client *cl, uint32_t req_id)
 	wire_stats_add(&w, "replies_undeliverable",
 	    st->replies_undeliverable);
 	wire_stats_add(&w, "subs_refused", st->subs_refused);
-	wire_stats_add(&w, "peer_queue_full", st->peer_queue_full);
+	wire_stats_add(&w, "peer_queues_full", st->peer_queue_full);
 	wire_stats_add(&w, "clients_paused", st->clients_paused);
 	wire_stats_add(&w, "subscribers_full", st->subscribers_full);
 	wire_stats_add(&w, "peer_reads_paused", st->peer_reads_paused);

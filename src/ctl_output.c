@@ -244,8 +244,9 @@ json_stats(FILE *fp, const struct cohort_stat *st, size_t n)
 
 /*
  * Prometheus text exposition: cohort_<key>{node=...} for the daemon,
- * cohort_peer_<key>{node=...,peer=...} per peer.  Counters are those
- * that only grow; the rest are gauges.
+ * cohort_peer_<key>{node=...,peer=...} per peer (so no daemon key may be
+ * "peer_" and a peer key: t-ctl checks).  Counters are those that only
+ * grow; the rest are gauges.
  */
 static int
 prom_is_gauge(const char *key)

@@ -41,6 +41,17 @@ done
 ctl 1 stats | grep -q '^peer n2$' || fail "stats text has no peer n2 section"
 ctl 1 stats | grep -q '^  frames_in  *[1-9]' || fail "stats text has no frames_in"
 
+# stats --prometheus: the text exposition format, each family once.
+ctl 1 stats --prometheus > "$T/prom" || fail "stats --prometheus failed"
+grep -q '^# TYPE cohort_uptime_ms gauge$' "$T/prom" || fail "no uptime gauge: $(head "$T/prom")"
+grep -q '^cohort_peers_up{node="n1"} 1$' "$T/prom" || fail "no peers_up sample"
+grep -q '^# TYPE cohort_peer_frames_in counter$' "$T/prom" || fail "no per-peer counter"
+grep -q '^cohort_peer_frames_in{node="n1",peer="n2"} [1-9][0-9]*$' "$T/prom" || fail "no n2 frames_in"
+dups=$(grep '^# TYPE' "$T/prom" | sort | uniq -d | wc -l)
+[ "$dups" = 0 ] || fail "TYPE lines repeated: $(grep '^# TYPE' "$T/prom" | sort | uniq -d)"
+grep -v '^#' "$T/prom" | grep -qv '^[a-z_]*{[a-z]*="[^"]*"\(,[a-z]*="[^"]*"\)*} [0-9][0-9]*$' &&
+    fail "a line is not a sample: $(grep -v '^#' "$T/prom" | grep -v '^[a-z_]*{[a-z]*="[^"]*"\(,[a-z]*="[^"]*"\)*} [0-9][0-9]*$' | head -1)"
+
 # events --json: start following, then make a change.
 nwatch=$(grep -c 'follows membership events' "$T/n1/log")
 ctl 1 --json events -c 2 -t "$(scale 10)" > "$T/events.json" 2>"$T/events.err" &
