@@ -93,38 +93,38 @@ acl_rule_for(const struct acl *a, uid_t uid, const gid_t *groups,
 	return (-1);
 }
 
-int
-acl_may_publish(const struct acl *a, int ri, const char *subject)
+/* With rule ri (or -1), does one of its patterns allow what? */
+static int
+acl_allows(const struct acl *a, int ri, int publish, const char *what)
 {
 	const struct acl_rule	*r;
-	size_t			 i;
+	char			**v;
+	size_t			  i, n;
 
 	if (a->n_rules == 0)
 		return (1);
 	if (ri < 0)
 		return (0);
 	r = &a->rules[ri];
-	for (i = 0; i < r->n_publish; i++)
-		if (subject_matches(r->publish[i], subject))
+	v = publish ? r->publish : r->subscribe;
+	n = publish ? r->n_publish : r->n_subscribe;
+	for (i = 0; i < n; i++)
+		if (publish ? subject_matches(v[i], what) :
+		    acl_covers(v[i], what))
 			return (1);
 	return (0);
 }
 
 int
+acl_may_publish(const struct acl *a, int ri, const char *subject)
+{
+	return (acl_allows(a, ri, 1, subject));
+}
+
+int
 acl_may_subscribe(const struct acl *a, int ri, const char *pattern)
 {
-	const struct acl_rule	*r;
-	size_t			 i;
-
-	if (a->n_rules == 0)
-		return (1);
-	if (ri < 0)
-		return (0);
-	r = &a->rules[ri];
-	for (i = 0; i < r->n_subscribe; i++)
-		if (acl_covers(r->subscribe[i], pattern))
-			return (1);
-	return (0);
+	return (acl_allows(a, ri, 0, pattern));
 }
 
 static void

@@ -25,7 +25,7 @@ cluster_conf $NET 2 "security = {
     { user = \"root\"; publish = [ \">\" ]; subscribe = [ \">\" ]; }
   );
 };
-limits = { clients_per_uid = 2; };"
+limits = { clients_per_uid = 2; subscriptions_per_client = 3; };"
 chmod 0755 "$T/n1" "$T/n2"
 for i in 1 2; do start_node $i; done
 memberwait 1 n2 up >/dev/null || exit 1
@@ -63,6 +63,12 @@ refused=$(ctl 1 --json stats | sed -n 's/.*"acl_refused":\([0-9]*\).*/\1/p')
 [ "$refused" -ge 2 ] || fail "acl_refused is $refused"
 # root's rule lets it do anything.
 ctl 1 send n2 other.thing x || fail "root was refused"
+# limits.subscriptions_per_client (3): the fourth is refused, counted.
+ctl 1 sub -t 1 s.a s.b s.c s.d 2>"$T/err" && fail "a fourth subscription passed"
+grep -q "3 subscriptions already (limits.subscriptions_per_client)" "$T/err" ||
+    fail "bad message: $(cat "$T/err")"
+dstat1() { ctl 1 --json stats | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
+[ "$(dstat1 subs_refused)" -ge 1 ] || fail "subs_refused did not move"
 
 # Per-uid cap: two clients of the user at most.
 as_user sub -t 20 app.x > /dev/null 2>&1 &
@@ -73,6 +79,7 @@ wait_for "two clients of $U" "$(scale 5)" sh -c "[ \$(grep -c 'subscribed to app
 as_user members >/dev/null 2>"$T/err" && fail "a third client of the user got in"
 grep -q "limits.clients_per_uid is 2" "$T/err" || fail "bad message: $(cat "$T/err")"
 log "third client of one uid: $(cat "$T/err")"
+[ "$(dstat1 clients_refused)" -ge 1 ] || fail "clients_refused did not move"
 for pid in $CHILD_PIDS; do kill "$pid" 2>/dev/null; done
 
 # Allow-list: only root now.
@@ -81,5 +88,6 @@ ctl 1 reload || fail "reload failed"
 as_user members >/dev/null 2>"$T/err" && fail "a user outside allow_users connected"
 grep -q "may not use this socket" "$T/err" || fail "bad message: $(cat "$T/err")"
 ctl 1 members >/dev/null || fail "root was refused"
-log "allow_users: $(cat "$T/err")"
+[ "$(dstat1 clients_denied)" -ge 1 ] || fail "clients_denied did not move"
+log "allow_users: $(cat "$T/err"); counters subs_refused $(dstat1 subs_refused), clients_refused $(dstat1 clients_refused), clients_denied $(dstat1 clients_denied)"
 log "PASS"
