@@ -32,34 +32,44 @@ hexval(int c)
 }
 
 int
+auth_open_secret(const char *path, const char *what, char *err, size_t errlen)
+{
+	struct stat	 st;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "cannot read the %s %s: %s", what, path,
+		    strerror(errno));
+		return (-1);
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s %s is not a regular file", what,
+		    path);
+		close(fd);
+		return (-1);
+	}
+	if (st.st_mode & (S_IROTH | S_IWOTH)) {
+		snprintf(err, errlen, "%s %s may be read by other users "
+		    "(mode %04o): chmod 0600 %s (or 0640 for a group)", what,
+		    path, (unsigned)(st.st_mode & 07777), path);
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+int
 auth_load_key(const char *path, struct auth_key *key, char *err,
     size_t errlen)
 {
-	struct stat	 st;
 	char		 buf[KEY_FILE_MAX + 1];
 	ssize_t		 n;
 	size_t		 i, nib = 0;
 	int		 fd, v, hi = 0;
 
 	memset(key, 0, sizeof(*key));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "cannot read the key file %s: %s", path,
-		    strerror(errno));
+	if ((fd = auth_open_secret(path, "key file", err, errlen)) == -1)
 		return (-1);
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "key file %s is not a regular file",
-		    path);
-		close(fd);
-		return (-1);
-	}
-	if (st.st_mode & (S_IROTH | S_IWOTH)) {
-		snprintf(err, errlen, "key file %s may be read by other users "
-		    "(mode %04o): chmod 0600 %s (or 0640 for a group)", path,
-		    (unsigned)(st.st_mode & 07777), path);
-		close(fd);
-		return (-1);
-	}
 	n = read(fd, buf, KEY_FILE_MAX);
 	close(fd);
 	if (n < 0) {

@@ -50,6 +50,11 @@ struct auth_transcript {
  * Read a key file: hex digits (whitespace ignored), at least
  * AUTH_KEY_MIN bytes; refused if other users may read it.
  */
+/*
+ * Open a secret (a key file, a TLS private key) for reading: a regular
+ * file that other users cannot read or write, else -1 and why.
+ */
+int	 auth_open_secret(const char *, const char *, char *, size_t);
 int	 auth_load_key(const char *, struct auth_key *, char *, size_t);
 /* Write a new random key to a new file, mode 0600. */
 int	 auth_keygen(const char *, char *, size_t);

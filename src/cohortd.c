@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cohortd.h"
+#include "tls.h"
 
 #ifndef COHORT_CONF_DEFAULT
 #define COHORT_CONF_DEFAULT	"/etc/cohort/cohortd.conf"
@@ -77,6 +78,18 @@ reload_keep(struct cohortd *sc, struct cohort_conf *nc)
 		log_warnx("reload: limits.max_message_size takes effect at "
 		    "the next restart; keeping %u",
 		    sc->conf.lim.max_message_size);
+	/* Every stream of the cluster is TLS or none is: no mixing. */
+	if (nc->tls_on != sc->conf.tls_on) {
+		log_warnx("reload: turning security.tls %s takes effect at the "
+		    "next restart (of every node); peer streams stay %s",
+		    nc->tls_on ? "on" : "off", sc->conf.tls_on ? "in TLS" :
+		    "plain");
+		nc->tls_on = sc->conf.tls_on;
+		nc->tls_line = sc->conf.tls_line;
+		strlcpy(nc->tls_cert, sc->conf.tls_cert, sizeof(nc->tls_cert));
+		strlcpy(nc->tls_key, sc->conf.tls_key, sizeof(nc->tls_key));
+		strlcpy(nc->tls_ca, sc->conf.tls_ca, sizeof(nc->tls_ca));
+	}
 	strlcpy(nc->cluster, sc->conf.cluster, sizeof(nc->cluster));
 	strlcpy(nc->socket, sc->conf.socket, sizeof(nc->socket));
 	nc->lim.max_message_size = sc->conf.lim.max_message_size;
@@ -119,30 +132,30 @@ cohortd_reload(struct cohortd *sc, char *msg, size_t len)
 	struct auth_keys	 keys;
 	struct wire_unreached	*u;
 	struct peer_changes	 ch;
+	SSL_CTX			*tls = NULL;
 	char			 err[512];
 
 	notify_reloading();
 	if (config_load(sc->conf_path, sc->node_override, &nc, err,
-	    sizeof(err)) == -1) {
-		log_warnx("reload refused, still running on the old config: "
-		    "%s", err);
-		snprintf(msg, len, "reload refused, still running on the old "
-		    "config: %s", err);
-		notify_ready(sc);
-		return (-1);
-	}
-	if (config_load_keys(&nc, &keys, err, sizeof(err)) == -1) {
-		log_warnx("reload refused, still running on the old config: "
-		    "%s", err);
-		snprintf(msg, len, "reload refused, still running on the old "
-		    "config: %s", err);
-		config_free(&nc);
-		notify_ready(sc);
-		return (-1);
+	    sizeof(err)) == -1)
+		goto invalid;
+	if (config_load_keys(&nc, &keys, err, sizeof(err)) == -1)
+		goto refused;
+	reload_keep(sc, &nc);
+	/*
+	 * Certificates are read again (renewed files apply to the next
+	 * handshakes); streams already open keep the context they began
+	 * with, which OpenSSL counts references to.
+	 */
+	if (nc.tls_on && (tls = tls_ctx_new(&nc, err, sizeof(err))) == NULL) {
+		explicit_bzero(&keys, sizeof(keys));
+		goto refused;
 	}
 	if ((u = reallocarray(sc->unreached, nc.n_nodes, sizeof(*u))) ==
 	    NULL) {
 		config_free(&nc);
+		SSL_CTX_free(tls);
+		explicit_bzero(&keys, sizeof(keys));
 		snprintf(msg, len, "reload refused: out of memory");
 		notify_ready(sc);
 		return (-1);
@@ -151,7 +164,10 @@ cohortd_reload(struct cohortd *sc, char *msg, size_t len)
 	/* New keys apply to the next handshakes: rotation, see auth.h. */
 	sc->keys = keys;
 	explicit_bzero(&keys, sizeof(keys));
-	reload_keep(sc, &nc);
+	if (tls != NULL) {
+		SSL_CTX_free(sc->tls);
+		sc->tls = tls;
+	}
 	old = sc->conf;
 	sc->conf = nc;
 	log_setverbose(sc->debug || sc->conf.log_debug);
@@ -167,6 +183,14 @@ cohortd_reload(struct cohortd *sc, char *msg, size_t len)
 	    ch.changed, ch.kept);
 	notify_ready(sc);
 	return (0);
+refused:
+	config_free(&nc);
+invalid:
+	log_warnx("reload refused, still running on the old config: %s", err);
+	snprintf(msg, len, "reload refused, still running on the old config: "
+	    "%s", err);
+	notify_ready(sc);
+	return (-1);
 }
 
 static void
@@ -236,6 +260,7 @@ check_config(const char *path, const char *node, int verbose)
 {
 	struct cohort_conf	conf;
 	struct auth_keys	keys;
+	SSL_CTX			*tls;
 	char			err[512];
 
 	if (config_load(path, node, &conf, err, sizeof(err)) == -1) {
@@ -248,6 +273,14 @@ check_config(const char *path, const char *node, int verbose)
 		return (1);
 	}
 	explicit_bzero(&keys, sizeof(keys));
+	if (conf.tls_on) {
+		if ((tls = tls_ctx_new(&conf, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "cohortd: %s\n", err);
+			config_free(&conf);
+			return (1);
+		}
+		SSL_CTX_free(tls);
+	}
 	if (verbose)
 		config_print(&conf, stdout);
 	else
@@ -295,6 +328,7 @@ cohortd_free(struct cohortd *sc)
 		event_free(sc->ev_watchdog);
 	config_free(&sc->conf);
 	explicit_bzero(&sc->keys, sizeof(sc->keys));
+	SSL_CTX_free(sc->tls);
 	event_base_free(sc->base);
 }
 
@@ -371,7 +405,12 @@ main(int argc, char *argv[])
 	log_setverbose(sc.debug || sc.conf.log_debug);
 	if (config_load_keys(&sc.conf, &sc.keys, err, sizeof(err)) == -1)
 		fatalx("%s", err);
-	if (sc.conf.auth_none && sc.conf.n_nodes > 1)
+	if (sc.conf.tls_on) {
+		if ((sc.tls = tls_ctx_new(&sc.conf, err, sizeof(err))) == NULL)
+			fatalx("%s", err);
+		log_info("peer streams use TLS 1.3: certificate %s, CA %s",
+		    sc.conf.tls_cert, sc.conf.tls_ca);
+	} else if (sc.conf.auth_none && sc.conf.n_nodes > 1)
 		log_warnx("security.authentication is \"none\": anything that "
 		    "reaches port %u can join cluster %s as one of its nodes",
 		    sc.conf.nodes[sc.conf.self].port, sc.conf.cluster);

@@ -70,6 +70,7 @@ struct cohortd_stats {
 	uint64_t	 pending_refused;	/* pending stream limits */
 	uint64_t	 accept_paused;		/* out of file descriptors */
 	uint64_t	 auth_failures;		/* HELLO_ACK MAC refused */
+	uint64_t	 tls_failures;		/* handshake or certificate */
 	uint64_t	 clients_denied;	/* allow_users, allow_groups */
 	uint64_t	 acl_refused;		/* security.rules said no */
 	uint64_t	 msgs_maybe_lost;	/* in flight when a stream died */
@@ -83,6 +84,7 @@ struct cohortd {
 	int			 debug;		/* -d, kept across reloads */
 	uint64_t		 incarnation;	/* new at every start */
 	struct auth_keys	 keys;		/* cluster keys; n = 0: none */
+	struct ssl_ctx_st	*tls;		/* security.tls, or NULL */
 	uint64_t		 started_ms;
 	int			 stopping;
 

@@ -76,7 +76,10 @@ static const char *const conf_top_keys[] = {
 };
 static const char *const conf_security_keys[] = {
 	"key_file", "key_files", "authentication", "check_address",
-	"socket_group", "allow_users", "allow_groups", "rules", NULL
+	"socket_group", "allow_users", "allow_groups", "rules", "tls", NULL
+};
+static const char *const conf_tls_keys[] = {
+	"certificate", "private_key", "ca", NULL
 };
 static const char *const conf_rule_keys[] = {
 	"user", "group", "publish", "subscribe", NULL
@@ -429,6 +432,54 @@ conf_read_keys(struct conf_ctx *cx, const config_setting_t *g,
 }
 
 /*
+ * security.tls: this node's certificate and key and the cluster CA, all
+ * three or none.  Relative paths are relative to the config file, like
+ * the key files.  The files are read by tls.c (cohortd -t too).
+ */
+static int
+conf_read_tls(struct conf_ctx *cx, const config_setting_t *g,
+    struct cohort_conf *conf)
+{
+	static const struct {
+		const char	*key;
+		size_t		 off;
+	} files[] = {
+		{ "certificate", offsetof(struct cohort_conf, tls_cert) },
+		{ "private_key", offsetof(struct cohort_conf, tls_key) },
+		{ "ca", offsetof(struct cohort_conf, tls_ca) },
+	};
+	const config_setting_t	*t, *s;
+	char			 v[1024], what[32];
+	size_t			 i;
+
+	if ((t = config_setting_get_member(g, "tls")) == NULL)
+		return (0);
+	if (config_setting_type(t) != CONFIG_TYPE_GROUP)
+		return (conf_error(cx, conf_line(t), "security.tls must be a "
+		    "group: tls = { certificate = \"n1.crt\"; private_key = "
+		    "\"n1.key\"; ca = \"ca.crt\"; };"));
+	if (conf_check_keys(cx, t, conf_tls_keys, "security.tls") == -1)
+		return (-1);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char	*out = (char *)conf + files[i].off;
+
+		snprintf(what, sizeof(what), "security.tls.%s", files[i].key);
+		if ((s = config_setting_get_member(t, files[i].key)) == NULL)
+			return (conf_error(cx, conf_line(t), "%s is missing: "
+			    "TLS needs certificate, private_key and ca (see "
+			    "cohortd.conf(5), TLS)", what));
+		if (conf_get_str(cx, s, what, v, sizeof(v) - 1) == -1)
+			return (-1);
+		if (conf_key_path(conf, v, out, sizeof(conf->tls_cert)) == -1)
+			return (conf_error(cx, conf_line(s), "%s: path too "
+			    "long", what));
+	}
+	conf->tls_on = 1;
+	conf->tls_line = conf_line(t);
+	return (0);
+}
+
+/*
  * security: the cluster key, whether peers must authenticate, and
  * whether a HELLO must come from its node's configured address.  Secure
  * by default: several nodes and no key is refused unless the operator
@@ -448,7 +499,8 @@ conf_read_security(struct conf_ctx *cx, const config_setting_t *root,
 			    "a group: security = { key_file = \"cluster.key\";"
 			    " };"));
 		if (conf_check_keys(cx, g, conf_security_keys,
-		    "security") == -1 || conf_read_keys(cx, g, conf) == -1)
+		    "security") == -1 || conf_read_keys(cx, g, conf) == -1 ||
+		    conf_read_tls(cx, g, conf) == -1)
 			return (-1);
 		if ((s = config_setting_get_member(g, "authentication")) !=
 		    NULL) {
@@ -476,13 +528,16 @@ conf_read_security(struct conf_ctx *cx, const config_setting_t *root,
 	}
 	if (conf_read_access(cx, g, conf) == -1)
 		return (-1);
-	if (conf->n_nodes > 1 && conf->n_key_files == 0 && !conf->auth_none)
+	/* Certificates checked both ways authenticate peers too. */
+	if (conf->n_nodes > 1 && conf->n_key_files == 0 && !conf->auth_none &&
+	    !conf->tls_on)
 		return (conf_error(cx, g ? conf_line(g) : 1, "a cluster of "
 		    "%zu nodes needs a cluster key: run cohortd --keygen "
 		    "/etc/cohort/cluster.key, copy the file to every node and "
 		    "set security = { key_file = \"/etc/cohort/cluster.key\"; "
-		    "}; (or authentication = \"none\"; to run without, "
-		    "which anyone who reaches the port could join)",
+		    "}; (or TLS with certificates, see cohortd.conf(5); or "
+		    "authentication = \"none\"; to run without, which anyone "
+		    "who reaches the port could join)",
 		    conf->n_nodes));
 	return (0);
 }
@@ -1183,6 +1238,15 @@ config_print(const struct cohort_conf *conf, FILE *fp)
 			fprintf(fp, "%s", i + 1 < conf->n_key_files ? ", " :
 			    " ];\n");
 		}
+	}
+	if (conf->tls_on) {
+		fprintf(fp, "  tls = { certificate = ");
+		conf_print_str(fp, conf->tls_cert);
+		fprintf(fp, "; private_key = ");
+		conf_print_str(fp, conf->tls_key);
+		fprintf(fp, "; ca = ");
+		conf_print_str(fp, conf->tls_ca);
+		fprintf(fp, "; };\n");
 	}
 	fprintf(fp, "  check_address = %s;\n",
 	    conf->check_address ? "true" : "false");

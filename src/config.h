@@ -63,6 +63,12 @@ struct cohort_conf {
 	int		 key_line;
 	int		 auth_none;	/* authentication = "none" */
 	int		 check_address;	/* a HELLO comes from its node's IP */
+	/* security.tls: peer streams in TLS 1.3 when tls_on (all three set) */
+	int		 tls_on;
+	int		 tls_line;
+	char		 tls_cert[1024];	/* absolute, PEM, may hold a chain */
+	char		 tls_key[1024];
+	char		 tls_ca[1024];
 	char		 socket_group[64];	/* "" = leave it */
 	struct acl	 acl;		/* local socket: who, and subjects */
 };

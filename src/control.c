@@ -371,6 +371,7 @@ control_stats(struct client *cl, uint32_t req_id)
 	wire_stats_add(&w, "pending_refused", st->pending_refused);
 	wire_stats_add(&w, "accept_paused", st->accept_paused);
 	wire_stats_add(&w, "auth_failures", st->auth_failures);
+	wire_stats_add(&w, "tls_failures", st->tls_failures);
 	wire_stats_add(&w, "clients_denied", st->clients_denied);
 	wire_stats_add(&w, "acl_refused", st->acl_refused);
 	wire_stats_add(&w, "msgs_maybe_lost", st->msgs_maybe_lost);

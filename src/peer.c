@@ -36,6 +36,7 @@
 
 #include "cohortd.h"
 #include "detector.h"
+#include "tls.h"
 
 /* Largest frame accepted before a stream has completed its HELLO. */
 #define PEER_PREHELLO_MAX	4096
@@ -305,8 +306,11 @@ conn_new(struct cohortd *sc, int fd, int outbound, const struct sockaddr *sa)
 	if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)
 		memcpy(&c->ss, sa, sa->sa_family == AF_INET ?
 		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
-	c->bev = bufferevent_socket_new(sc->base, fd,
-	    BEV_OPT_CLOSE_ON_FREE);
+	if (sc->tls != NULL)
+		c->bev = tls_bufferevent_new(sc->tls, sc->base, fd, outbound);
+	else
+		c->bev = bufferevent_socket_new(sc->base, fd,
+		    BEV_OPT_CLOSE_ON_FREE);
 	c->timer = evtimer_new(sc->base, NULL, NULL);
 	if (c->bev == NULL || c->timer == NULL) {
 		if (c->bev != NULL)
@@ -604,6 +608,17 @@ conn_preferred(struct pconn *a, struct pconn *b)
 	return (cmp < 0);
 }
 
+/* Refusals are logged once per interval per source address and kind. */
+static void
+conn_ratelim_key(const struct pconn *c, const char *kind, char *key,
+    size_t len)
+{
+	const char	*host = c->remote[0] == '[' ? c->remote + 1 : c->remote;
+
+	snprintf(key, len, "%.*s %.48s", (int)strcspn(host, c->remote[0] ==
+	    '[' ? "]" : ":"), host, kind);
+}
+
 /* Refuse a HELLO: log it here (rate-limited), tell the other end why. */
 static void
 hello_refuse(struct pconn *c, enum wire_reason reason, const char *fmt, ...)
@@ -615,6 +630,7 @@ hello_refuse(struct pconn *c, enum wire_reason reason, const char *fmt, ...)
 	struct cohortd	*sc = c->sc;
 	struct peer	*p = c->outbound ? c->peer : NULL;
 	char		 text[WIRE_TEXT_MAX + 1], key[RATELIM_KEY_MAX];
+	char		 tag[16];
 	va_list		 ap;
 
 	va_start(ap, fmt);
@@ -622,9 +638,8 @@ hello_refuse(struct pconn *c, enum wire_reason reason, const char *fmt, ...)
 	va_end(ap);
 	sc->stats.conns_refused++;
 	/* Once per source address and reason per interval. */
-	snprintf(key, sizeof(key), "%.*s %d", (int)strcspn(c->remote[0] ==
-	    '[' ? c->remote + 1 : c->remote, c->remote[0] == '[' ? "]" : ":"),
-	    c->remote[0] == '[' ? c->remote + 1 : c->remote, reason);
+	snprintf(tag, sizeof(tag), "%d", reason);
+	conn_ratelim_key(c, tag, key, sizeof(key));
 	if (ratelim_key_allow(&sc->rl_refuse, key, time(NULL)))
 		log_warnx("refused stream %s %s: %s: %s", c->outbound ?
 		    "to" : "from", c->remote, wire_reason_name(reason), text);
@@ -658,6 +673,7 @@ hello_check(struct pconn *c, const struct wire_hello *h)
 {
 	struct cohortd	*sc = c->sc;
 	struct peer	*p;
+	char		 why[300];
 
 	if (h->version < PROTO_MIN_VERSION || h->min_version > PROTO_VERSION) {
 		hello_refuse(c, REASON_VERSION, "%s speaks protocol versions "
@@ -689,6 +705,13 @@ hello_check(struct pconn *c, const struct wire_hello *h)
 		hello_refuse(c, REASON_ADDRESS, "stream from %s claims to be "
 		    "%s, configured at %s (security.check_address)",
 		    c->remote, h->node_id, p->node.address);
+		return (NULL);
+	}
+	if (sc->tls != NULL && tls_names(c->bev, h->node_id, why,
+	    sizeof(why)) == -1) {
+		sc->stats.tls_failures++;
+		hello_refuse(c, REASON_CERT, "stream from %s claims to be %s, "
+		    "but %s (security.tls)", c->remote, h->node_id, why);
 		return (NULL);
 	}
 	if (c->outbound && c->peer != p) {
@@ -1019,21 +1042,43 @@ peer_read_cb(struct bufferevent *bev, void *arg)
 	}
 }
 
+/* A TLS handshake failed: counted, logged once per address and interval. */
+static void
+conn_tls_failed(struct pconn *c, const char *why)
+{
+	struct cohortd	*sc = c->sc;
+	char		 key[RATELIM_KEY_MAX];
+
+	sc->stats.tls_failures++;
+	conn_ratelim_key(c, why, key, sizeof(key));	/* per reason too */
+	if (ratelim_key_allow(&sc->rl_refuse, key, time(NULL)))
+		log_warnx("stream %s %s refused: %s", c->outbound ? "to" :
+		    "from", c->remote, why);
+}
+
 static void
 peer_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct pconn	*c = arg;
-	char		 why[128];
+	char		 why[256];
 	int		 err = EVUTIL_SOCKET_ERROR();
 
-	(void)bev;
 	if (what & BEV_EVENT_CONNECTED) {
-		peer_log(log_debug, c->peer, "connected to %s", c->remote);
-		conn_send_hello(c);
+		/*
+		 * Connected, and with TLS the handshake is done: on an
+		 * inbound stream our HELLO is already queued behind it.
+		 */
+		if (c->outbound && c->state == CONN_CONNECTING) {
+			peer_log(log_debug, c->peer, "connected to %s%s",
+			    c->remote, c->sc->tls ? " (TLS)" : "");
+			conn_send_hello(c);
+		}
 		return;
 	}
 	if (what & BEV_EVENT_EOF)
 		snprintf(why, sizeof(why), "stream closed by the peer");
+	else if (c->sc->tls != NULL && tls_error(bev, why, sizeof(why)))
+		conn_tls_failed(c, why);
 	else
 		snprintf(why, sizeof(why), "%s: %s", c->state ==
 		    CONN_CONNECTING ? "connect failed" : "stream error",

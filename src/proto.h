@@ -157,7 +157,8 @@ enum member_state {
 	X(TIMEOUT,	18,	"request timed out")				\
 	X(NOT_SUBSCRIBED, 19,	"not subscribed to that pattern")		\
 	X(AUTH,		20,	"authentication failed")			\
-	X(DENIED,	21,	"not allowed by the local socket's rules")
+	X(DENIED,	21,	"not allowed by the local socket's rules")	\
+	X(CERT,		22,	"TLS certificate does not name the node")
 
 enum wire_reason {
 #define X(n, v, s)	REASON_##n = v,

@@ -2,7 +2,8 @@
  * peerprobe: a test helper that plays a peer by hand.
  *
  *	peerprobe [-v version] [-m min_version] [-C cluster] [-i node_id]
- *	    [-a] [-k keyfile] [-b source] [-r record | -p replay] host port
+ *	    [-a] [-k keyfile] [-b source] [-r record | -p replay]
+ *	    [-A ca -c cert -K key] host port
  *
  * Connects, sends one HELLO built from the options, and reports what the
  * daemon answered, one line on stdout:
@@ -13,12 +14,16 @@
  * With -a it acknowledges the daemon's HELLO, proving the key in keyfile
  * (-k) if given.  -b binds the source address.  -r writes every byte it
  * sent to a file; -p sends such a recording verbatim instead, to check
- * that a captured handshake cannot be replayed.
+ * that a captured handshake cannot be replayed.  -A runs the stream in
+ * TLS 1.3, verifying the daemon against the CA in ca and presenting
+ * cert and key; a TLS failure is an answer too:
+ *	TLS <reason>
  * Exit 0 when an answer was read, 1 on a local error or after 5 s.
  */
 #include <sys/socket.h>
 
 #include <err.h>
+#include <errno.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
@@ -26,10 +31,75 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include "auth.h"
 #include "wire.h"
 
 static FILE	*record;
+static SSL	*ssl;		/* with -A */
+
+/*
+ * A TLS failure is the daemon's answer: report it and stop.  In TLS 1.3
+ * the server checks our certificate after our handshake is done, so its
+ * refusal may show only as a reset stream when we write.
+ */
+static void __attribute__((noreturn))
+tls_answer(void)
+{
+	unsigned long	 e = ERR_get_error();
+	const char	*r = e != 0 ? ERR_reason_error_string(e) : NULL;
+
+	printf("TLS %s\n", r != NULL ? r : errno != 0 ? strerror(errno) :
+	    "stream closed");
+	exit(0);
+}
+
+static void
+tls_start(int fd, const char *ca, const char *cert, const char *key)
+{
+	SSL_CTX	*ctx;
+
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+	    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
+	    SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1 ||
+	    (cert != NULL && SSL_CTX_use_certificate_chain_file(ctx,
+	    cert) != 1) || (key != NULL && SSL_CTX_use_PrivateKey_file(ctx,
+	    key, SSL_FILETYPE_PEM) != 1))
+		errx(1, "TLS setup: %s", ERR_reason_error_string(
+		    ERR_get_error()));
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if ((ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, fd) != 1)
+		errx(1, "SSL_new");
+	if (SSL_connect(ssl) != 1)
+		tls_answer();
+}
+
+static ssize_t
+io_read(int fd, void *buf, size_t len)
+{
+	int	n;
+
+	if (ssl == NULL)
+		return (read(fd, buf, len));
+	errno = 0;
+	if ((n = SSL_read(ssl, buf, (int)len)) <= 0 &&
+	    SSL_get_error(ssl, n) != SSL_ERROR_ZERO_RETURN)
+		tls_answer();
+	return (n);
+}
+
+static void
+io_write(int fd, const void *buf, size_t len)
+{
+	if (ssl != NULL) {
+		errno = 0;
+		if (SSL_write(ssl, buf, (int)len) != (int)len)
+			tls_answer();
+	} else if (write(fd, buf, len) != (ssize_t)len)
+		err(1, "write");
+}
 
 static int
 dial(const char *host, const char *port, const char *source)
@@ -79,9 +149,10 @@ read_frame(int fd, uint8_t *out, size_t cap)
 			have -= len;
 			return (len);
 		}
-		if (poll(&pfd, 1, 5000) != 1)
+		if ((ssl == NULL || SSL_pending(ssl) == 0) &&
+		    poll(&pfd, 1, 5000) != 1)
 			errx(1, "no answer in 5 s");
-		if ((n = read(fd, in + have, sizeof(in) - have)) <= 0)
+		if ((n = io_read(fd, in + have, sizeof(in) - have)) <= 0)
 			return (0);
 		have += (size_t)n;
 	}
@@ -90,8 +161,7 @@ read_frame(int fd, uint8_t *out, size_t cap)
 static void
 send_all(int fd, const uint8_t *buf, size_t len)
 {
-	if (write(fd, buf, len) != (ssize_t)len)
-		err(1, "write");
+	io_write(fd, buf, len);
 	if (record != NULL && fwrite(buf, 1, len, record) != len)
 		err(1, "record");
 }
@@ -106,8 +176,7 @@ replay(int fd, const char *path)
 	if ((fp = fopen(path, "r")) == NULL)
 		err(1, "%s", path);
 	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-		if (write(fd, buf, n) != (ssize_t)n)
-			err(1, "write");
+		io_write(fd, buf, n);
 	fclose(fp);
 }
 
@@ -123,6 +192,7 @@ main(int argc, char *argv[])
 	uint8_t			 buf[8192], nonce[WIRE_NONCE_LEN];
 	size_t			 len;
 	const char		*source = NULL, *keyfile = NULL, *replayfile = NULL;
+	const char		*ca = NULL, *cert = NULL, *tlskey = NULL;
 	char			 msg[256];
 	int			 ch, fd, do_ack = 0;
 
@@ -133,8 +203,17 @@ main(int argc, char *argv[])
 	strlcpy(h.cluster, "test", sizeof(h.cluster));
 	strlcpy(h.node_id, "probe", sizeof(h.node_id));
 	strlcpy(h.address, "127.0.0.1", sizeof(h.address));
-	while ((ch = getopt(argc, argv, "ab:C:i:k:m:p:r:v:")) != -1) {
+	while ((ch = getopt(argc, argv, "A:ab:C:c:i:K:k:m:p:r:v:")) != -1) {
 		switch (ch) {
+		case 'A':
+			ca = optarg;
+			break;
+		case 'c':
+			cert = optarg;
+			break;
+		case 'K':
+			tlskey = optarg;
+			break;
 		case 'a':
 			do_ack = 1;
 			break;
@@ -166,7 +245,8 @@ main(int argc, char *argv[])
 			break;
 		default:
 			errx(1, "usage: peerprobe [-a] [-v version] "
-			    "[-m min_version] [-C cluster] [-i id] host port");
+			    "[-m min_version] [-C cluster] [-i id] "
+			    "[-A ca -c cert -K key] host port");
 		}
 	}
 	if (argc - optind != 2)
@@ -175,6 +255,8 @@ main(int argc, char *argv[])
 	    sizeof(msg)) == -1)
 		errx(1, "%s", msg);
 	fd = dial(argv[optind], argv[optind + 1], source);
+	if (ca != NULL)
+		tls_start(fd, ca, cert, tlskey);
 	arc4random_buf(nonce, sizeof(nonce));
 	memcpy(h.nonce, nonce, sizeof(nonce));
 	if (replayfile != NULL)
