@@ -62,8 +62,8 @@ tls_load_key(SSL_CTX *ctx, const char *path, char *err, size_t errlen)
 		return (-1);
 	}
 	if (SSL_CTX_use_PrivateKey(ctx, pkey) != 1) {
-		snprintf(err, errlen, "TLS private key %s: %s", path,
-		    tls_reason("not usable"));
+		snprintf(err, errlen, "TLS private key %s: %s (it must be the "
+		    "key of the certificate)", path, tls_reason("not usable"));
 		EVP_PKEY_free(pkey);
 		return (-1);
 	}

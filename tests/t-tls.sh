@@ -85,6 +85,28 @@ log "the daemon refuses a client with another CA's certificate, and one with non
     fail "n1-n2 was disturbed while the others were refused"
 log "n1-n2 stayed up throughout; n1 counted $(dstat 1 tls_failures) TLS failures"
 
+# Reload: a certificate that is not n1's refuses the reload; a renewed
+# one is served to the next handshake, and open streams stay.
+served_serial() {
+	openssl s_client -connect 127.$NET.0.1:7400 -CAfile "$T/pki/ca.crt" \
+	    -cert "$T/pki/n3.crt" -key "$T/pki/n3.key" </dev/null 2>/dev/null |
+	    openssl x509 -noout -serial
+}
+cp "$T/pki/n2.key" "$T/n1/node.key"
+ctl 1 reload >"$T/out" 2>&1 && fail "reload took a key that is not the certificate's"
+grep -q 'reload refused.*node.key: key values mismatch (it must be the key of the certificate)' "$T/out" ||
+    fail "reload said: $(cat "$T/out")"
+cp "$T/pki/n2.crt" "$T/n1/node.crt"
+ctl 1 reload >"$T/out" 2>&1 && fail "reload took n2's certificate for n1"
+grep -q 'reload refused.*is for "n2", not this node "n1"' "$T/out" || fail "reload said: $(cat "$T/out")"
+"$CERTS" -f -d "$T/pki" -c test n1 >/dev/null || fail "renewing n1's certificate failed"
+node_files 1 "$T/pki" n1
+ctl 1 reload >/dev/null || fail "reload with the renewed certificate failed"
+[ "$(served_serial)" = "$(openssl x509 -noout -serial -in "$T/pki/n1.crt")" ] ||
+    fail "n1 does not serve its renewed certificate after the reload"
+[ "$(member_field 1 n2 since_ms)" = "$since" ] || fail "the reload disturbed n1-n2"
+log "reload: a wrong certificate is refused, a renewed one served at once, n1-n2 kept"
+
 # The wire.  tcpdump needs CAP_NET_RAW; the checks above ran either way.
 command -v tcpdump >/dev/null || skip "tcpdump is not installed (certificate checks passed)"
 capture() {	# capture FILE BODY: n1 sends BODY to n2 while tcpdump records
