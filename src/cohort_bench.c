@@ -41,6 +41,7 @@
 #define POLL_SLICE_MS	100	/* how often lat checks the other side */
 #define SUBJECT_LEN	200
 #define SEQ_LEN		sizeof(uint64_t)
+#define HANDLES_MAX	2	/* daemons_cpu_s(): the handles of one run */
 
 enum bench_exit {
 	EXIT_OK = 0,
@@ -145,40 +146,55 @@ cpu_s(void)
 	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
 }
 
-/*
- * CPU seconds used so far by the daemons behind both handles: they are
- * local, so SO_PEERCRED names them and /proc has their times.  -1 when
- * that fails (e.g. /proc mounted with hidepid).
- */
-static double
-daemons_cpu_s(struct cohort *a, struct cohort *b)
+/* CPU ticks (user + system) of process pid so far, or -1. */
+static long
+proc_cpu_ticks(pid_t pid)
 {
-	struct ucred	 cr[2];
-	socklen_t	 len = sizeof(cr[0]);
-	unsigned long	 ut, st, ticks = 0;
+	unsigned long	 ut, st;
 	char		 path[64], buf[1024], *p;
 	FILE		*fp;
 	size_t		 n;
-	int		 i;
 
-	for (i = 0; i < 2; i++) {
-		if (getsockopt(cohort_fd(i ? b : a), SOL_SOCKET, SO_PEERCRED,
-		    &cr[i], &len) == -1)
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return (-1);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	/* Fields 14 and 15; the name before them may hold spaces. */
+	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 2,
+	    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	    &ut, &st) != 2)
+		return (-1);
+	return ((long)(ut + st));
+}
+
+/*
+ * CPU seconds used so far by the daemons behind n handles, each daemon
+ * counted once: they are local, so SO_PEERCRED names them and /proc has
+ * their times.  -1 when that fails (e.g. /proc mounted with hidepid).
+ */
+static double
+daemons_cpu_s(struct cohort *const *c, size_t n)
+{
+	struct ucred	 cr;
+	socklen_t	 len = sizeof(cr);
+	pid_t		 pid[HANDLES_MAX];
+	long		 t, ticks = 0;
+	size_t		 i, j;
+
+	for (i = 0; i < n && i < HANDLES_MAX; i++) {
+		if (getsockopt(cohort_fd(c[i]), SOL_SOCKET, SO_PEERCRED, &cr,
+		    &len) == -1)
 			return (-1);
-		if (i == 1 && cr[1].pid == cr[0].pid)
-			break;		/* one daemon serves both */
-		snprintf(path, sizeof(path), "/proc/%ld/stat", (long)cr[i].pid);
-		if ((fp = fopen(path, "r")) == NULL)
+		pid[i] = cr.pid;
+		for (j = 0; j < i && pid[j] != pid[i]; j++)
+			continue;
+		if (j < i)
+			continue;	/* one daemon serves both */
+		if ((t = proc_cpu_ticks(pid[i])) == -1)
 			return (-1);
-		n = fread(buf, 1, sizeof(buf) - 1, fp);
-		fclose(fp);
-		buf[n] = '\0';
-		/* Fields 14 and 15; the name before them may hold spaces. */
-		if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 2,
-		    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-		    &ut, &st) != 2)
-			return (-1);
-		ticks += ut + st;
+		ticks += t;
 	}
 	return ((double)ticks / (double)sysconf(_SC_CLK_TCK));
 }
@@ -473,40 +489,129 @@ report_end(double srv_cpu)
 
 /* tput: the run and its report */
 
-static int
-tput_report(const struct opts *o, const struct tput_sub *s,
-    const struct tput_pub *p, double cpu, double srv_cpu)
+/*
+ * A subscriber on the daemon at path, subscribed to the subject and its
+ * marker before anything is published, so that nothing is missed.  ref
+ * is borrowed: it outlives the subscriber.
+ */
+static void
+tput_sub_init(struct tput_sub *s, const struct opts *o, const char *path,
+    const uint8_t *ref)
 {
-	uint64_t	sent, lost, refused;
-	double		secs, pub_secs;
+	memset(s, 0, sizeof(*s));
+	s->o = o;
+	s->ref = ref;
+	s->c = bench_open(path, "--sub");
+	bench_subscribe(s->c, o->subject);
+	bench_subscribe(s->c, o->subject2);
+	cohort_set_msg_cb(s->c, tput_sub_msg_cb, s);
+	if ((s->seen = calloc(o->n / 8 + 1, 1)) == NULL)
+		die("out of memory");
+}
 
-	/* Refused messages were reported to us: not lost, but not sent. */
-	refused = p->refused_now + p->refused_later;
-	sent = p->published - (p->refused_later < p->published ?
-	    p->refused_later : p->published);
-	lost = sent > s->unique ? sent - s->unique : 0;
+static void
+tput_sub_free(struct tput_sub *s)
+{
+	cohort_close(s->c);
+	free(s->seen);
+}
+
+static void
+tput_pub_init(struct tput_pub *p, const struct opts *o)
+{
+	memset(p, 0, sizeof(*p));
+	p->o = o;
+	p->c = bench_open(o->sock_a, "--pub");
+	if (o->size > cohort_max_message(p->c))
+		die("size %zu is over the limit of %s (%zu)", o->size,
+		    cohort_node_id(p->c), cohort_max_message(p->c));
+	cohort_set_error_cb(p->c, tput_pub_error_cb, p);
+	p->body = body_new(o->size);
+	if (sem_init(&p->done, 0, 0) == -1)
+		die("sem_init: %s", strerror(errno));
+}
+
+static void
+tput_pub_free(struct tput_pub *p)
+{
+	sem_destroy(&p->done);
+	cohort_close(p->c);
+	free(p->body);
+}
+
+/*
+ * Join the publisher once the subscribers have stopped (recv is what
+ * they received).  Bounded: the publisher may block in backpressure for
+ * ever.
+ */
+static void
+tput_pub_join(struct tput_pub *p, pthread_t th, uint64_t recv)
+{
+	struct timespec	ts;
+	int		rv;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += p->o->timeout_ms / 1000;
+	while ((rv = sem_timedwait(&p->done, &ts)) == -1 && errno == EINTR)
+		continue;
+	if (rv == -1)
+		die("the publisher is stuck %d ms after the subscriber "
+		    "stopped (%" PRIu64 " published, %" PRIu64 " received)",
+		    p->o->timeout_ms, p->published, recv);
+	pthread_join(th, NULL);
+}
+
+/* Refused messages were reported to us: not lost, but not sent. */
+static uint64_t
+tput_pub_sent(const struct tput_pub *p)
+{
+	return (p->published - (p->refused_later < p->published ?
+	    p->refused_later : p->published));
+}
+
+/*
+ * What a subscriber (or a sum of them) missed or got wrong, out of
+ * expect messages sent to it, as key=value pairs; non-zero if anything.
+ */
+static int
+tput_sub_faults(const struct tput_sub *s, const struct tput_pub *p,
+    uint64_t expect)
+{
+	uint64_t	lost = expect > s->unique ? expect - s->unique : 0;
+
 	if (s->got_marker && s->marker_count != p->published)
 		fprintf(stderr, "cohort-bench: the marker says %" PRIu64
 		    " sent, the publisher %" PRIu64 "\n", s->marker_count,
 		    p->published);
+	printf(" lost=%" PRIu64 " gaps=%" PRIu64 " reordered=%" PRIu64
+	    " dup=%" PRIu64 " corrupt=%" PRIu64, lost, s->gaps, s->reordered,
+	    s->dup, s->corrupt);
+	return (lost || s->gaps || s->reordered || s->dup || s->corrupt ||
+	    !s->got_marker);
+}
+
+static int
+tput_report(const struct opts *o, const struct tput_sub *s,
+    const struct tput_pub *p, double cpu, double srv_cpu)
+{
+	uint64_t	refused;
+	double		secs, pub_secs;
+	int		bad;
+
+	refused = p->refused_now + p->refused_later;
 	secs = s->recv > 0 ? s->t_end - s->t_first : 0;
 	pub_secs = p->t_flushed - p->t0;
 	printf("mode=tput size=%zu n=%" PRIu64 " from=%s to=%s recv=%" PRIu64
-	    " msgs_per_s=%.0f MBps=%.1f secs=%.3f pub_msgs_per_s=%.0f"
-	    " lost=%" PRIu64 " gaps=%" PRIu64 " reordered=%" PRIu64
-	    " dup=%" PRIu64 " corrupt=%" PRIu64 " refused=%" PRIu64
-	    " closed=%d timeout=%d cpu_s=%.2f", o->size, o->n,
-	    cohort_node_id(p->c), o->to_b, s->recv,
+	    " msgs_per_s=%.0f MBps=%.1f secs=%.3f pub_msgs_per_s=%.0f",
+	    o->size, o->n, cohort_node_id(p->c), o->to_b, s->recv,
 	    secs > 0 ? (double)s->recv / secs : 0.0,
 	    secs > 0 ? (double)s->bytes / secs / 1e6 : 0.0, secs,
-	    pub_secs > 0 ? (double)p->published / pub_secs : 0.0,
-	    lost, s->gaps, s->reordered, s->dup, s->corrupt, refused,
-	    s->closed, s->timed_out, cpu);
+	    pub_secs > 0 ? (double)p->published / pub_secs : 0.0);
+	bad = tput_sub_faults(s, p, tput_pub_sent(p));
+	printf(" refused=%" PRIu64 " closed=%d timeout=%d cpu_s=%.2f",
+	    refused, s->closed, s->timed_out, cpu);
 	report_end(srv_cpu);
-	if (lost || s->gaps || s->reordered || s->dup || s->corrupt ||
-	    refused || !s->got_marker)
-		return (EXIT_LOSS);
-	return (EXIT_OK);
+	return (bad || refused ? EXIT_LOSS : EXIT_OK);
 }
 
 static int
@@ -514,62 +619,37 @@ tput_run(struct opts *o)
 {
 	struct tput_sub	 s;
 	struct tput_pub	 p;
-	struct timespec	 ts;
+	struct cohort	*h[2];
 	pthread_t	 th_sub, th_pub;
 	uint8_t		*ref;
 	double		 cpu0, srv0, srv1;
 	int		 rv;
 
-	memset(&s, 0, sizeof(s));
-	memset(&p, 0, sizeof(p));
-	s.o = p.o = o;
-	/* Subscribed before anything is published, so nothing is missed. */
-	s.c = bench_open(o->sock_b, "--sub");
-	p.c = bench_open(o->sock_a, "--pub");
+	snprintf(o->subject2, sizeof(o->subject2), "%s.end", o->subject);
+	ref = body_new(o->size);
+	tput_sub_init(&s, o, o->sock_b, ref);
+	tput_pub_init(&p, o);
 	if (o->to_b == NULL)
 		o->to_b = cohort_node_id(s.c);
-	if (o->size > cohort_max_message(p.c))
-		die("size %zu is over the limit of %s (%zu)", o->size,
-		    cohort_node_id(p.c), cohort_max_message(p.c));
 	bench_check_up(p.c, o->to_b);
-	snprintf(o->subject2, sizeof(o->subject2), "%s.end", o->subject);
-	bench_subscribe(s.c, o->subject);
-	bench_subscribe(s.c, o->subject2);
-	cohort_set_msg_cb(s.c, tput_sub_msg_cb, &s);
-	cohort_set_error_cb(p.c, tput_pub_error_cb, &p);
-	s.ref = ref = body_new(o->size);
-	p.body = body_new(o->size);
-	if ((s.seen = calloc(o->n / 8 + 1, 1)) == NULL)
-		die("out of memory");
+	h[0] = p.c;
+	h[1] = s.c;
 
 	fprintf(stderr, "cohort-bench: tput %" PRIu64 " x %zu B, %s -> %s, "
 	    "subject %s\n", o->n, o->size, cohort_node_id(p.c), o->to_b,
 	    o->subject);
 	cpu0 = cpu_s();
-	srv0 = daemons_cpu_s(p.c, s.c);
-	if (sem_init(&p.done, 0, 0) == -1 ||
-	    pthread_create(&th_sub, NULL, tput_sub_main, &s) != 0 ||
+	srv0 = daemons_cpu_s(h, 2);
+	if (pthread_create(&th_sub, NULL, tput_sub_main, &s) != 0 ||
 	    pthread_create(&th_pub, NULL, tput_pub_main, &p) != 0)
 		die("cannot start threads");
 	pthread_join(th_sub, NULL);
-	/* Bounded: the publisher may block in backpressure for ever. */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += o->timeout_ms / 1000;
-	while ((rv = sem_timedwait(&p.done, &ts)) == -1 && errno == EINTR)
-		continue;
-	if (rv == -1)
-		die("the publisher is stuck %d ms after the subscriber "
-		    "stopped (%" PRIu64 " published, %" PRIu64 " received)",
-		    o->timeout_ms, p.published, s.recv);
-	pthread_join(th_pub, NULL);
-	sem_destroy(&p.done);
-	srv1 = daemons_cpu_s(p.c, s.c);
+	tput_pub_join(&p, th_pub, s.recv);
+	srv1 = daemons_cpu_s(h, 2);
 	rv = tput_report(o, &s, &p, cpu_s() - cpu0,
 	    srv0 >= 0 && srv1 >= 0 ? srv1 - srv0 : -1);
-	cohort_close(p.c);
-	cohort_close(s.c);
-	free(s.seen);
-	free(p.body);
+	tput_pub_free(&p);
+	tput_sub_free(&s);
 	free(ref);
 	return (rv);
 }
@@ -704,6 +784,7 @@ lat_run(struct opts *o)
 	struct lat_client	 l;
 	pthread_t		 th;
 	uint64_t		*lat, i, seq = 0;
+	struct cohort		*h[2];
 	double			 cpu0, srv0, srv1;
 
 	memset(&e, 0, sizeof(e));
@@ -718,6 +799,8 @@ lat_run(struct opts *o)
 		o->to_a = cohort_node_id(l.c);
 	bench_check_up(l.c, o->to_b);
 	bench_check_up(e.c, o->to_a);
+	h[0] = l.c;
+	h[1] = e.c;
 	snprintf(l.ping, sizeof(l.ping), "%s.ping", o->subject);
 	snprintf(o->subject2, sizeof(o->subject2), "%s.pong", o->subject);
 	bench_subscribe(e.c, l.ping);
@@ -738,10 +821,10 @@ lat_run(struct opts *o)
 	for (i = 0; i < o->warmup; i++)
 		(void)lat_round_trip(&l, seq++);
 	cpu0 = cpu_s();
-	srv0 = daemons_cpu_s(l.c, e.c);
+	srv0 = daemons_cpu_s(h, 2);
 	for (i = 0; i < o->n; i++)
 		lat[i] = lat_round_trip(&l, seq++);
-	srv1 = daemons_cpu_s(l.c, e.c);
+	srv1 = daemons_cpu_s(h, 2);
 	lat_report(o, cohort_node_id(l.c), lat, cpu_s() - cpu0,
 	    srv0 >= 0 && srv1 >= 0 ? srv1 - srv0 : -1);
 	atomic_store(&e.stop, 1);
