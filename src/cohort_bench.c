@@ -1,14 +1,17 @@
 /*
  * cohort_bench.c: cohort-bench, throughput and latency between apps on
- * two running daemons, through libcohort alone.  It starts nothing.
+ * running daemons, through libcohort alone.  It starts nothing.
  *
  *	cohort-bench tput [options] --pub SOCKET --sub SOCKET [--to NODE]
  *	cohort-bench lat [options] --a SOCKET --b SOCKET
+ *	cohort-bench bcast [options] --pub SOCKET --sub SOCKET...
  *
  * The shape follows the NATS anchor (bench/nats/natsbench.c) so that the
  * numbers compare: one publisher and one subscriber on different
  * daemons, sequence-numbered payloads ended by a marker, rates as the
  * subscriber sees them; a ping-pong timed with nearest-rank percentiles.
+ * bcast is tput with cohort_broadcast() and a subscriber on every other
+ * node named; NATS has no counterpart, so its shape is our own.
  *
  * Each side runs in its own thread with its own handle, since a handle
  * is not thread-safe.  Threads share only their result structs, which
@@ -41,7 +44,8 @@
 #define POLL_SLICE_MS	100	/* how often lat checks the other side */
 #define SUBJECT_LEN	200
 #define SEQ_LEN		sizeof(uint64_t)
-#define HANDLES_MAX	2	/* daemons_cpu_s(): the handles of one run */
+#define SUBS_MAX	64	/* bcast: --sub sockets */
+#define HANDLES_MAX	(SUBS_MAX + 1)	/* daemons_cpu_s(): one run's */
 
 enum bench_exit {
 	EXIT_OK = 0,
@@ -49,15 +53,32 @@ enum bench_exit {
 	EXIT_LOSS = 3,		/* tput ran, but not everything arrived */
 };
 
+enum bench_mode {
+	MODE_TPUT,
+	MODE_LAT,
+	MODE_BCAST,
+};
+
+/* Indexed by enum bench_mode. */
+static const struct {
+	const char	*name;
+	uint64_t	 n;		/* the default count */
+} bench_modes[] = {
+	{ "tput",	1000000 },
+	{ "lat",	20000 },
+	{ "bcast",	100000 },
+};
+
 struct opts {
-	int		 lat;		/* mode: lat, else tput */
+	enum bench_mode	 mode;
 	uint64_t	 n;
 	size_t		 size;
 	uint64_t	 warmup;
 	int		 timeout_ms;	/* -T: the longest wait for progress */
 	uint64_t	 rate;		/* -R: a slow subscriber, msgs/s; 0 = no */
 	const char	*sock_a;	/* --pub or --a */
-	const char	*sock_b;	/* --sub or --b */
+	const char	*sock_b[SUBS_MAX];	/* --sub or --b; bcast: many */
+	size_t		 n_b;
 	const char	*to_a;		/* --to-a: a's node, for the pongs */
 	const char	*to_b;		/* --to or --to-b: b's node */
 	char		 subject[SUBJECT_LEN];
@@ -434,6 +455,34 @@ tput_pub_fail(struct tput_pub *p, const char *what)
 	p->failed = 1;
 }
 
+/*
+ * One message: to node --to, queued (cohort_publish()) unless wait asks
+ * for the daemon's answer, or with bcast to every up node but ours.  The
+ * library's broadcast always waits for that answer: there is no queued
+ * one, so bcast measures a publisher that waits on every message.
+ */
+static int
+tput_pub_send(struct tput_pub *p, const char *subject, const void *data,
+    size_t len, int wait)
+{
+	const struct opts	*o = p->o;
+	struct cohort_unreached	*u;
+	size_t			 nu;
+	int			 rv;
+
+	if (o->mode == MODE_BCAST) {
+		rv = cohort_broadcast(p->c, 0, subject, data, len, &u, &nu,
+		    o->timeout_ms);
+		free(u);
+		/* Down nodes are not an error; a receiver on one is lost. */
+		return (rv == COHORT_ERR_UNREACHABLE ? COHORT_OK : rv);
+	}
+	if (wait)
+		return (cohort_send(p->c, o->to_b, subject, data, len,
+		    o->timeout_ms));
+	return (cohort_publish(p->c, o->to_b, subject, data, len));
+}
+
 static void *
 tput_pub_main(void *arg)
 {
@@ -446,8 +495,7 @@ tput_pub_main(void *arg)
 	p->t0 = now_s();
 	for (seq = 0; seq < o->n && !p->failed; seq++) {
 		seq_put(p->body, seq);
-		rv = cohort_publish(p->c, o->to_b, o->subject, p->body,
-		    o->size);
+		rv = tput_pub_send(p, o->subject, p->body, o->size, 0);
 		if (rv == COHORT_OK)
 			p->published++;
 		else if (rv == COHORT_ERR_CLOSED || rv == COHORT_ERR_SYS)
@@ -463,13 +511,14 @@ tput_pub_main(void *arg)
 		tput_pub_fail(p, "flush");
 	p->t_flushed = now_s();
 	/*
-	 * The marker goes with cohort_send(): its answer comes after the
-	 * daemon has handled every publish before it, so every refusal is
-	 * queued by then, and the dispatch below counts them all.
+	 * The marker goes with cohort_send() (or a broadcast, which waits
+	 * too): its answer comes after the daemon has handled every publish
+	 * before it, so every refusal is queued by then, and the dispatch
+	 * below counts them all.
 	 */
 	seq_put(mark, p->published);
-	if (!p->failed && cohort_send(p->c, o->to_b, o->subject2, mark,
-	    sizeof(mark), o->timeout_ms) != COHORT_OK)
+	if (!p->failed && tput_pub_send(p, o->subject2, mark, sizeof(mark),
+	    1) != COHORT_OK)
 		tput_pub_fail(p, "end marker");
 	if (!p->failed)
 		(void)cohort_dispatch(p->c);
@@ -569,20 +618,25 @@ tput_pub_sent(const struct tput_pub *p)
 	    p->refused_later : p->published));
 }
 
+/* The marker and the publisher should agree on what was sent. */
+static void
+tput_sub_check_marker(const struct tput_sub *s, const struct tput_pub *p)
+{
+	if (s->got_marker && s->marker_count != p->published)
+		fprintf(stderr, "cohort-bench: the marker says %" PRIu64
+		    " sent, the publisher %" PRIu64 "\n", s->marker_count,
+		    p->published);
+}
+
 /*
  * What a subscriber (or a sum of them) missed or got wrong, out of
  * expect messages sent to it, as key=value pairs; non-zero if anything.
  */
 static int
-tput_sub_faults(const struct tput_sub *s, const struct tput_pub *p,
-    uint64_t expect)
+tput_sub_faults(const struct tput_sub *s, uint64_t expect)
 {
 	uint64_t	lost = expect > s->unique ? expect - s->unique : 0;
 
-	if (s->got_marker && s->marker_count != p->published)
-		fprintf(stderr, "cohort-bench: the marker says %" PRIu64
-		    " sent, the publisher %" PRIu64 "\n", s->marker_count,
-		    p->published);
 	printf(" lost=%" PRIu64 " gaps=%" PRIu64 " reordered=%" PRIu64
 	    " dup=%" PRIu64 " corrupt=%" PRIu64, lost, s->gaps, s->reordered,
 	    s->dup, s->corrupt);
@@ -607,7 +661,8 @@ tput_report(const struct opts *o, const struct tput_sub *s,
 	    secs > 0 ? (double)s->recv / secs : 0.0,
 	    secs > 0 ? (double)s->bytes / secs / 1e6 : 0.0, secs,
 	    pub_secs > 0 ? (double)p->published / pub_secs : 0.0);
-	bad = tput_sub_faults(s, p, tput_pub_sent(p));
+	tput_sub_check_marker(s, p);
+	bad = tput_sub_faults(s, tput_pub_sent(p));
 	printf(" refused=%" PRIu64 " closed=%d timeout=%d cpu_s=%.2f",
 	    refused, s->closed, s->timed_out, cpu);
 	report_end(srv_cpu);
@@ -627,7 +682,7 @@ tput_run(struct opts *o)
 
 	snprintf(o->subject2, sizeof(o->subject2), "%s.end", o->subject);
 	ref = body_new(o->size);
-	tput_sub_init(&s, o, o->sock_b, ref);
+	tput_sub_init(&s, o, o->sock_b[0], ref);
 	tput_pub_init(&p, o);
 	if (o->to_b == NULL)
 		o->to_b = cohort_node_id(s.c);
@@ -650,6 +705,135 @@ tput_run(struct opts *o)
 	    srv0 >= 0 && srv1 >= 0 ? srv1 - srv0 : -1);
 	tput_pub_free(&p);
 	tput_sub_free(&s);
+	free(ref);
+	return (rv);
+}
+
+/* bcast: tput's publisher and subscribers, one on each receiving node */
+
+static void
+tput_sub_add(struct tput_sub *sum, const struct tput_sub *s)
+{
+	sum->recv += s->recv;
+	sum->unique += s->unique;
+	sum->bytes += s->bytes;
+	sum->gaps += s->gaps;
+	sum->reordered += s->reordered;
+	sum->dup += s->dup;
+	sum->corrupt += s->corrupt;
+	sum->closed += s->closed;
+	sum->timed_out += s->timed_out;
+	sum->got_marker &= s->got_marker;
+	if (s->recv > 0 && s->t_last > sum->t_last)
+		sum->t_last = s->t_last;
+}
+
+/*
+ * A line for each receiver, then the result: the rate is everything
+ * delivered over the time from the first send to the last receipt on any
+ * node, which is what a broadcast costs the cluster as a whole.
+ */
+static int
+bcast_report(const struct opts *o, const struct tput_sub *s,
+    const struct tput_pub *p, double cpu, double srv_cpu)
+{
+	struct tput_sub	sum;
+	uint64_t	sent = tput_pub_sent(p), refused;
+	double		secs, pub_secs;
+	size_t		i;
+	int		bad = 0;
+
+	memset(&sum, 0, sizeof(sum));
+	sum.got_marker = 1;
+	for (i = 0; i < o->n_b; i++) {
+		tput_sub_check_marker(&s[i], p);
+		printf("node=%s recv=%" PRIu64, cohort_node_id(s[i].c),
+		    s[i].recv);
+		bad |= tput_sub_faults(&s[i], sent);
+		printf(" closed=%d timeout=%d\n", s[i].closed, s[i].timed_out);
+		tput_sub_add(&sum, &s[i]);
+	}
+	refused = p->refused_now + p->refused_later;
+	secs = sum.recv > 0 ? sum.t_last - p->t0 : 0;
+	pub_secs = p->t_flushed - p->t0;
+	printf("mode=bcast size=%zu n=%" PRIu64 " from=%s nodes=%zu"
+	    " recv=%" PRIu64 " msgs_per_s=%.0f MBps=%.1f secs=%.3f"
+	    " pub_msgs_per_s=%.0f", o->size, o->n, cohort_node_id(p->c),
+	    o->n_b, sum.recv, secs > 0 ? (double)sum.recv / secs : 0.0,
+	    secs > 0 ? (double)sum.bytes / secs / 1e6 : 0.0, secs,
+	    pub_secs > 0 ? (double)p->published / pub_secs : 0.0);
+	(void)tput_sub_faults(&sum, sent * o->n_b);
+	printf(" refused=%" PRIu64 " closed=%d timeout=%d cpu_s=%.2f",
+	    refused, sum.closed, sum.timed_out, cpu);
+	report_end(srv_cpu);
+	return (bad || refused ? EXIT_LOSS : EXIT_OK);
+}
+
+/*
+ * A broadcast is not delivered on the sender's own node (no
+ * COHORT_SELF: that would be a local delivery, not a relay), so a
+ * receiver there would only count as lost; refuse it, as tput refuses a
+ * node that is down.
+ */
+static void
+bcast_check_receiver(struct cohort *pub, struct cohort *sub)
+{
+	const char	*node = cohort_node_id(sub);
+
+	if (strcmp(node, cohort_node_id(pub)) == 0)
+		die("--sub %s is the publisher's node: a broadcast does not "
+		    "deliver there", node);
+	bench_check_up(pub, node);
+}
+
+static int
+bcast_run(struct opts *o)
+{
+	struct tput_sub	*s;
+	struct tput_pub	 p;
+	struct cohort	*h[HANDLES_MAX];
+	pthread_t	 th_sub[SUBS_MAX], th_pub;
+	uint8_t		*ref;
+	uint64_t	 recv = 0;
+	double		 cpu0, srv0, srv1;
+	size_t		 i;
+	int		 rv;
+
+	snprintf(o->subject2, sizeof(o->subject2), "%s.end", o->subject);
+	if ((s = calloc(o->n_b, sizeof(*s))) == NULL)
+		die("out of memory");
+	ref = body_new(o->size);
+	tput_pub_init(&p, o);
+	h[0] = p.c;
+	for (i = 0; i < o->n_b; i++) {
+		tput_sub_init(&s[i], o, o->sock_b[i], ref);
+		bcast_check_receiver(p.c, s[i].c);
+		h[i + 1] = s[i].c;
+	}
+
+	fprintf(stderr, "cohort-bench: bcast %" PRIu64 " x %zu B, %s -> "
+	    "%zu subscribers, subject %s\n", o->n, o->size,
+	    cohort_node_id(p.c), o->n_b, o->subject);
+	cpu0 = cpu_s();
+	srv0 = daemons_cpu_s(h, o->n_b + 1);
+	for (i = 0; i < o->n_b; i++)
+		if (pthread_create(&th_sub[i], NULL, tput_sub_main, &s[i]) !=
+		    0)
+			die("cannot start threads");
+	if (pthread_create(&th_pub, NULL, tput_pub_main, &p) != 0)
+		die("cannot start threads");
+	for (i = 0; i < o->n_b; i++) {
+		pthread_join(th_sub[i], NULL);
+		recv += s[i].recv;
+	}
+	tput_pub_join(&p, th_pub, recv);
+	srv1 = daemons_cpu_s(h, o->n_b + 1);
+	rv = bcast_report(o, s, &p, cpu_s() - cpu0,
+	    srv0 >= 0 && srv1 >= 0 ? srv1 - srv0 : -1);
+	tput_pub_free(&p);
+	for (i = 0; i < o->n_b; i++)
+		tput_sub_free(&s[i]);
+	free(s);
 	free(ref);
 	return (rv);
 }
@@ -791,7 +975,7 @@ lat_run(struct opts *o)
 	memset(&l, 0, sizeof(l));
 	e.o = l.o = o;
 	l.failed = &e.failed;
-	e.c = bench_open(o->sock_b, "--b");
+	e.c = bench_open(o->sock_b[0], "--b");
 	l.c = bench_open(o->sock_a, "--a");
 	if (o->to_b == NULL)
 		o->to_b = cohort_node_id(e.c);
@@ -846,6 +1030,8 @@ usage(FILE *fp)
 "           --pub socket --sub socket [--to node]\n"
 "       cohort-bench lat [-n count] [-s size] [-w warmup] [-S subject]\n"
 "           [-T seconds] --a socket --b socket [--to-a node] [--to-b node]\n"
+"       cohort-bench bcast [-n count] [-s size] [-S subject] [-T seconds]\n"
+"           [-R rate] --pub socket --sub socket [--sub socket ...]\n"
 "\n"
 "tput: an app on the daemon of --pub publishes count (1000000) messages\n"
 "      of size (64, at least 8) bytes on subject (bench.PID), then a marker\n"
@@ -853,12 +1039,19 @@ usage(FILE *fp)
 "lat:  an app on --a sends subject.ping to one on --b (node --to-b), which\n"
 "      answers on subject.pong (to node --to-a); after warmup (2000) round\n"
 "      trips, count (20000) are timed.\n"
-"-R: the subscriber reads at most rate messages a second (a slow\n"
-"      subscriber: the publisher must be slowed, nothing lost).\n"
+"bcast: as tput, but the app on --pub broadcasts count (100000) messages\n"
+"      to every up node, each call waiting for its daemon's answer, and\n"
+"      an app on each --sub daemon (up to 64, not the publisher's node)\n"
+"      receives them.  msgs_per_s is all they received over the time\n"
+"      from the first send to the last receipt; a line per receiver\n"
+"      (node=...) comes before the result.\n"
+"-R: the subscriber (bcast: each) reads at most rate messages a\n"
+"      second (a slow subscriber: the publisher must be slowed, nothing\n"
+"      lost).\n"
 "Nodes default to the ids of the daemons.  -T: give up after this long\n"
 "without progress (10).  The last line on stdout is the result, as\n"
-"key=value pairs.  Exit status: 0 success, 1 error, 3 tput lost, gaps,\n"
-"reordered, dup, corrupt or refused not 0, or no end marker.\n");
+"key=value pairs.  Exit status: 0 success, 1 error, 3 tput or bcast\n"
+"lost, gaps, reordered, dup, corrupt or refused not 0, or no end marker.\n");
 }
 
 static uint64_t
@@ -899,10 +1092,12 @@ opts_parse(struct opts *o, int argc, char *argv[])
 		usage(stderr);
 		exit(EXIT_ERR);
 	}
-	if (strcmp(argv[1], "tput") != 0 && strcmp(argv[1], "lat") != 0)
-		die("unknown mode %s: tput or lat (see -h)", argv[1]);
-	o->lat = strcmp(argv[1], "lat") == 0;
-	o->n = o->lat ? 20000 : 1000000;
+	for (o->mode = 0; o->mode <= MODE_BCAST; o->mode++)
+		if (strcmp(argv[1], bench_modes[o->mode].name) == 0)
+			break;
+	if (o->mode > MODE_BCAST)
+		die("unknown mode %s: tput, lat or bcast (see -h)", argv[1]);
+	o->n = bench_modes[o->mode].n;
 	o->size = 64;
 	o->warmup = 2000;
 	o->timeout_ms = 10000;
@@ -938,7 +1133,9 @@ opts_parse(struct opts *o, int argc, char *argv[])
 			o->sock_a = optarg;
 			break;
 		case 'B':
-			o->sock_b = optarg;
+			if (o->n_b == SUBS_MAX)
+				die("more than %d --sub sockets", SUBS_MAX);
+			o->sock_b[o->n_b++] = optarg;
 			break;
 		case 'X':
 			o->to_a = optarg;
@@ -956,6 +1153,10 @@ opts_parse(struct opts *o, int argc, char *argv[])
 	}
 	if (optind != argc)
 		die("unexpected argument %s (see -h)", argv[optind]);
+	if (o->mode != MODE_BCAST && o->n_b > 1)
+		die("%s takes one --sub or --b socket", argv[1]);
+	if (o->mode == MODE_BCAST && (o->to_a != NULL || o->to_b != NULL))
+		die("bcast sends to every up node: no --to");
 }
 
 int
@@ -964,5 +1165,12 @@ main(int argc, char *argv[])
 	struct opts	o;
 
 	opts_parse(&o, argc, argv);
-	return (o.lat ? lat_run(&o) : tput_run(&o));
+	switch (o.mode) {
+	case MODE_LAT:
+		return (lat_run(&o));
+	case MODE_BCAST:
+		return (bcast_run(&o));
+	default:
+		return (tput_run(&o));
+	}
 }
