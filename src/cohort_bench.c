@@ -1,14 +1,17 @@
 /*
  * cohort_bench.c: cohort-bench, throughput and latency between apps on
- * two running daemons, through libcohort alone.  It starts nothing.
+ * running daemons, through libcohort alone.  It starts nothing.
  *
  *	cohort-bench tput [options] --pub SOCKET --sub SOCKET [--to NODE]
  *	cohort-bench lat [options] --a SOCKET --b SOCKET
+ *	cohort-bench bcast [options] --pub SOCKET --sub SOCKET...
  *
  * The shape follows the NATS anchor (bench/nats/natsbench.c) so that the
  * numbers compare: one publisher and one subscriber on different
  * daemons, sequence-numbered payloads ended by a marker, rates as the
  * subscriber sees them; a ping-pong timed with nearest-rank percentiles.
+ * bcast is tput with cohort_broadcast() and a subscriber on every other
+ * node named; NATS has no counterpart, so its shape is our own.
  *
  * Each side runs in its own thread with its own handle, since a handle
  * is not thread-safe.  Threads share only their result structs, which
@@ -41,6 +44,8 @@
 #define POLL_SLICE_MS	100	/* how often lat checks the other side */
 #define SUBJECT_LEN	200
 #define SEQ_LEN		sizeof(uint64_t)
+#define SUBS_MAX	64	/* bcast: --sub sockets */
+#define HANDLES_MAX	(SUBS_MAX + 1)	/* daemons_cpu_s(): one run's */
 
 enum bench_exit {
 	EXIT_OK = 0,
@@ -48,15 +53,32 @@ enum bench_exit {
 	EXIT_LOSS = 3,		/* tput ran, but not everything arrived */
 };
 
+enum bench_mode {
+	MODE_TPUT,
+	MODE_LAT,
+	MODE_BCAST,
+};
+
+/* Indexed by enum bench_mode. */
+static const struct {
+	const char	*name;
+	uint64_t	 n;		/* the default count */
+} bench_modes[] = {
+	{ "tput",	1000000 },
+	{ "lat",	20000 },
+	{ "bcast",	100000 },
+};
+
 struct opts {
-	int		 lat;		/* mode: lat, else tput */
+	enum bench_mode	 mode;
 	uint64_t	 n;
 	size_t		 size;
 	uint64_t	 warmup;
 	int		 timeout_ms;	/* -T: the longest wait for progress */
 	uint64_t	 rate;		/* -R: a slow subscriber, msgs/s; 0 = no */
 	const char	*sock_a;	/* --pub or --a */
-	const char	*sock_b;	/* --sub or --b */
+	const char	*sock_b[SUBS_MAX];	/* --sub or --b; bcast: many */
+	size_t		 n_b;
 	const char	*to_a;		/* --to-a: a's node, for the pongs */
 	const char	*to_b;		/* --to or --to-b: b's node */
 	char		 subject[SUBJECT_LEN];
@@ -145,40 +167,55 @@ cpu_s(void)
 	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
 }
 
-/*
- * CPU seconds used so far by the daemons behind both handles: they are
- * local, so SO_PEERCRED names them and /proc has their times.  -1 when
- * that fails (e.g. /proc mounted with hidepid).
- */
-static double
-daemons_cpu_s(struct cohort *a, struct cohort *b)
+/* CPU ticks (user + system) of process pid so far, or -1. */
+static long
+proc_cpu_ticks(pid_t pid)
 {
-	struct ucred	 cr[2];
-	socklen_t	 len = sizeof(cr[0]);
-	unsigned long	 ut, st, ticks = 0;
+	unsigned long	 ut, st;
 	char		 path[64], buf[1024], *p;
 	FILE		*fp;
 	size_t		 n;
-	int		 i;
 
-	for (i = 0; i < 2; i++) {
-		if (getsockopt(cohort_fd(i ? b : a), SOL_SOCKET, SO_PEERCRED,
-		    &cr[i], &len) == -1)
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return (-1);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	/* Fields 14 and 15; the name before them may hold spaces. */
+	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 2,
+	    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	    &ut, &st) != 2)
+		return (-1);
+	return ((long)(ut + st));
+}
+
+/*
+ * CPU seconds used so far by the daemons behind n handles, each daemon
+ * counted once: they are local, so SO_PEERCRED names them and /proc has
+ * their times.  -1 when that fails (e.g. /proc mounted with hidepid).
+ */
+static double
+daemons_cpu_s(struct cohort *const *c, size_t n)
+{
+	struct ucred	 cr;
+	socklen_t	 len = sizeof(cr);
+	pid_t		 pid[HANDLES_MAX];
+	long		 t, ticks = 0;
+	size_t		 i, j;
+
+	for (i = 0; i < n && i < HANDLES_MAX; i++) {
+		if (getsockopt(cohort_fd(c[i]), SOL_SOCKET, SO_PEERCRED, &cr,
+		    &len) == -1)
 			return (-1);
-		if (i == 1 && cr[1].pid == cr[0].pid)
-			break;		/* one daemon serves both */
-		snprintf(path, sizeof(path), "/proc/%ld/stat", (long)cr[i].pid);
-		if ((fp = fopen(path, "r")) == NULL)
+		pid[i] = cr.pid;
+		for (j = 0; j < i && pid[j] != pid[i]; j++)
+			continue;
+		if (j < i)
+			continue;	/* one daemon serves both */
+		if ((t = proc_cpu_ticks(pid[i])) == -1)
 			return (-1);
-		n = fread(buf, 1, sizeof(buf) - 1, fp);
-		fclose(fp);
-		buf[n] = '\0';
-		/* Fields 14 and 15; the name before them may hold spaces. */
-		if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 2,
-		    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-		    &ut, &st) != 2)
-			return (-1);
-		ticks += ut + st;
+		ticks += t;
 	}
 	return ((double)ticks / (double)sysconf(_SC_CLK_TCK));
 }
@@ -418,6 +455,34 @@ tput_pub_fail(struct tput_pub *p, const char *what)
 	p->failed = 1;
 }
 
+/*
+ * One message: to node --to, queued (cohort_publish()) unless wait asks
+ * for the daemon's answer, or with bcast to every up node but ours.  The
+ * library's broadcast always waits for that answer: there is no queued
+ * one, so bcast measures a publisher that waits on every message.
+ */
+static int
+tput_pub_send(struct tput_pub *p, const char *subject, const void *data,
+    size_t len, int wait)
+{
+	const struct opts	*o = p->o;
+	struct cohort_unreached	*u;
+	size_t			 nu;
+	int			 rv;
+
+	if (o->mode == MODE_BCAST) {
+		rv = cohort_broadcast(p->c, 0, subject, data, len, &u, &nu,
+		    o->timeout_ms);
+		free(u);
+		/* Down nodes are not an error; a receiver on one is lost. */
+		return (rv == COHORT_ERR_UNREACHABLE ? COHORT_OK : rv);
+	}
+	if (wait)
+		return (cohort_send(p->c, o->to_b, subject, data, len,
+		    o->timeout_ms));
+	return (cohort_publish(p->c, o->to_b, subject, data, len));
+}
+
 static void *
 tput_pub_main(void *arg)
 {
@@ -430,8 +495,7 @@ tput_pub_main(void *arg)
 	p->t0 = now_s();
 	for (seq = 0; seq < o->n && !p->failed; seq++) {
 		seq_put(p->body, seq);
-		rv = cohort_publish(p->c, o->to_b, o->subject, p->body,
-		    o->size);
+		rv = tput_pub_send(p, o->subject, p->body, o->size, 0);
 		if (rv == COHORT_OK)
 			p->published++;
 		else if (rv == COHORT_ERR_CLOSED || rv == COHORT_ERR_SYS)
@@ -447,13 +511,14 @@ tput_pub_main(void *arg)
 		tput_pub_fail(p, "flush");
 	p->t_flushed = now_s();
 	/*
-	 * The marker goes with cohort_send(): its answer comes after the
-	 * daemon has handled every publish before it, so every refusal is
-	 * queued by then, and the dispatch below counts them all.
+	 * The marker goes with cohort_send() (or a broadcast, which waits
+	 * too): its answer comes after the daemon has handled every publish
+	 * before it, so every refusal is queued by then, and the dispatch
+	 * below counts them all.
 	 */
 	seq_put(mark, p->published);
-	if (!p->failed && cohort_send(p->c, o->to_b, o->subject2, mark,
-	    sizeof(mark), o->timeout_ms) != COHORT_OK)
+	if (!p->failed && tput_pub_send(p, o->subject2, mark, sizeof(mark),
+	    1) != COHORT_OK)
 		tput_pub_fail(p, "end marker");
 	if (!p->failed)
 		(void)cohort_dispatch(p->c);
@@ -473,40 +538,135 @@ report_end(double srv_cpu)
 
 /* tput: the run and its report */
 
-static int
-tput_report(const struct opts *o, const struct tput_sub *s,
-    const struct tput_pub *p, double cpu, double srv_cpu)
+/*
+ * A subscriber on the daemon at path, subscribed to the subject and its
+ * marker before anything is published, so that nothing is missed.  ref
+ * is borrowed: it outlives the subscriber.
+ */
+static void
+tput_sub_init(struct tput_sub *s, const struct opts *o, const char *path,
+    const uint8_t *ref)
 {
-	uint64_t	sent, lost, refused;
-	double		secs, pub_secs;
+	memset(s, 0, sizeof(*s));
+	s->o = o;
+	s->ref = ref;
+	s->c = bench_open(path, "--sub");
+	bench_subscribe(s->c, o->subject);
+	bench_subscribe(s->c, o->subject2);
+	cohort_set_msg_cb(s->c, tput_sub_msg_cb, s);
+	if ((s->seen = calloc(o->n / 8 + 1, 1)) == NULL)
+		die("out of memory");
+}
 
-	/* Refused messages were reported to us: not lost, but not sent. */
-	refused = p->refused_now + p->refused_later;
-	sent = p->published - (p->refused_later < p->published ?
-	    p->refused_later : p->published);
-	lost = sent > s->unique ? sent - s->unique : 0;
+static void
+tput_sub_free(struct tput_sub *s)
+{
+	cohort_close(s->c);
+	free(s->seen);
+}
+
+static void
+tput_pub_init(struct tput_pub *p, const struct opts *o)
+{
+	memset(p, 0, sizeof(*p));
+	p->o = o;
+	p->c = bench_open(o->sock_a, "--pub");
+	if (o->size > cohort_max_message(p->c))
+		die("size %zu is over the limit of %s (%zu)", o->size,
+		    cohort_node_id(p->c), cohort_max_message(p->c));
+	cohort_set_error_cb(p->c, tput_pub_error_cb, p);
+	p->body = body_new(o->size);
+	if (sem_init(&p->done, 0, 0) == -1)
+		die("sem_init: %s", strerror(errno));
+}
+
+static void
+tput_pub_free(struct tput_pub *p)
+{
+	sem_destroy(&p->done);
+	cohort_close(p->c);
+	free(p->body);
+}
+
+/*
+ * Join the publisher once the subscribers have stopped (recv is what
+ * they received).  Bounded: the publisher may block in backpressure for
+ * ever.
+ */
+static void
+tput_pub_join(struct tput_pub *p, pthread_t th, uint64_t recv)
+{
+	struct timespec	ts;
+	int		rv;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += p->o->timeout_ms / 1000;
+	while ((rv = sem_timedwait(&p->done, &ts)) == -1 && errno == EINTR)
+		continue;
+	if (rv == -1)
+		die("the publisher is stuck %d ms after the subscriber "
+		    "stopped (%" PRIu64 " published, %" PRIu64 " received)",
+		    p->o->timeout_ms, p->published, recv);
+	pthread_join(th, NULL);
+}
+
+/* Refused messages were reported to us: not lost, but not sent. */
+static uint64_t
+tput_pub_sent(const struct tput_pub *p)
+{
+	return (p->published - (p->refused_later < p->published ?
+	    p->refused_later : p->published));
+}
+
+/* The marker and the publisher should agree on what was sent. */
+static void
+tput_sub_check_marker(const struct tput_sub *s, const struct tput_pub *p)
+{
 	if (s->got_marker && s->marker_count != p->published)
 		fprintf(stderr, "cohort-bench: the marker says %" PRIu64
 		    " sent, the publisher %" PRIu64 "\n", s->marker_count,
 		    p->published);
+}
+
+/*
+ * What a subscriber (or a sum of them) missed or got wrong, out of
+ * expect messages sent to it, as key=value pairs; non-zero if anything.
+ */
+static int
+tput_sub_faults(const struct tput_sub *s, uint64_t expect)
+{
+	uint64_t	lost = expect > s->unique ? expect - s->unique : 0;
+
+	printf(" lost=%" PRIu64 " gaps=%" PRIu64 " reordered=%" PRIu64
+	    " dup=%" PRIu64 " corrupt=%" PRIu64, lost, s->gaps, s->reordered,
+	    s->dup, s->corrupt);
+	return (lost || s->gaps || s->reordered || s->dup || s->corrupt ||
+	    !s->got_marker);
+}
+
+static int
+tput_report(const struct opts *o, const struct tput_sub *s,
+    const struct tput_pub *p, double cpu, double srv_cpu)
+{
+	uint64_t	refused;
+	double		secs, pub_secs;
+	int		bad;
+
+	refused = p->refused_now + p->refused_later;
 	secs = s->recv > 0 ? s->t_end - s->t_first : 0;
 	pub_secs = p->t_flushed - p->t0;
 	printf("mode=tput size=%zu n=%" PRIu64 " from=%s to=%s recv=%" PRIu64
-	    " msgs_per_s=%.0f MBps=%.1f secs=%.3f pub_msgs_per_s=%.0f"
-	    " lost=%" PRIu64 " gaps=%" PRIu64 " reordered=%" PRIu64
-	    " dup=%" PRIu64 " corrupt=%" PRIu64 " refused=%" PRIu64
-	    " closed=%d timeout=%d cpu_s=%.2f", o->size, o->n,
-	    cohort_node_id(p->c), o->to_b, s->recv,
+	    " msgs_per_s=%.0f MBps=%.1f secs=%.3f pub_msgs_per_s=%.0f",
+	    o->size, o->n, cohort_node_id(p->c), o->to_b, s->recv,
 	    secs > 0 ? (double)s->recv / secs : 0.0,
 	    secs > 0 ? (double)s->bytes / secs / 1e6 : 0.0, secs,
-	    pub_secs > 0 ? (double)p->published / pub_secs : 0.0,
-	    lost, s->gaps, s->reordered, s->dup, s->corrupt, refused,
-	    s->closed, s->timed_out, cpu);
+	    pub_secs > 0 ? (double)p->published / pub_secs : 0.0);
+	tput_sub_check_marker(s, p);
+	bad = tput_sub_faults(s, tput_pub_sent(p));
+	printf(" refused=%" PRIu64 " closed=%d timeout=%d cpu_s=%.2f",
+	    refused, s->closed, s->timed_out, cpu);
 	report_end(srv_cpu);
-	if (lost || s->gaps || s->reordered || s->dup || s->corrupt ||
-	    refused || !s->got_marker)
-		return (EXIT_LOSS);
-	return (EXIT_OK);
+	return (bad || refused ? EXIT_LOSS : EXIT_OK);
 }
 
 static int
@@ -514,62 +674,166 @@ tput_run(struct opts *o)
 {
 	struct tput_sub	 s;
 	struct tput_pub	 p;
-	struct timespec	 ts;
+	struct cohort	*h[2];
 	pthread_t	 th_sub, th_pub;
 	uint8_t		*ref;
 	double		 cpu0, srv0, srv1;
 	int		 rv;
 
-	memset(&s, 0, sizeof(s));
-	memset(&p, 0, sizeof(p));
-	s.o = p.o = o;
-	/* Subscribed before anything is published, so nothing is missed. */
-	s.c = bench_open(o->sock_b, "--sub");
-	p.c = bench_open(o->sock_a, "--pub");
+	snprintf(o->subject2, sizeof(o->subject2), "%s.end", o->subject);
+	ref = body_new(o->size);
+	tput_sub_init(&s, o, o->sock_b[0], ref);
+	tput_pub_init(&p, o);
 	if (o->to_b == NULL)
 		o->to_b = cohort_node_id(s.c);
-	if (o->size > cohort_max_message(p.c))
-		die("size %zu is over the limit of %s (%zu)", o->size,
-		    cohort_node_id(p.c), cohort_max_message(p.c));
 	bench_check_up(p.c, o->to_b);
-	snprintf(o->subject2, sizeof(o->subject2), "%s.end", o->subject);
-	bench_subscribe(s.c, o->subject);
-	bench_subscribe(s.c, o->subject2);
-	cohort_set_msg_cb(s.c, tput_sub_msg_cb, &s);
-	cohort_set_error_cb(p.c, tput_pub_error_cb, &p);
-	s.ref = ref = body_new(o->size);
-	p.body = body_new(o->size);
-	if ((s.seen = calloc(o->n / 8 + 1, 1)) == NULL)
-		die("out of memory");
+	h[0] = p.c;
+	h[1] = s.c;
 
 	fprintf(stderr, "cohort-bench: tput %" PRIu64 " x %zu B, %s -> %s, "
 	    "subject %s\n", o->n, o->size, cohort_node_id(p.c), o->to_b,
 	    o->subject);
 	cpu0 = cpu_s();
-	srv0 = daemons_cpu_s(p.c, s.c);
-	if (sem_init(&p.done, 0, 0) == -1 ||
-	    pthread_create(&th_sub, NULL, tput_sub_main, &s) != 0 ||
+	srv0 = daemons_cpu_s(h, 2);
+	if (pthread_create(&th_sub, NULL, tput_sub_main, &s) != 0 ||
 	    pthread_create(&th_pub, NULL, tput_pub_main, &p) != 0)
 		die("cannot start threads");
 	pthread_join(th_sub, NULL);
-	/* Bounded: the publisher may block in backpressure for ever. */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += o->timeout_ms / 1000;
-	while ((rv = sem_timedwait(&p.done, &ts)) == -1 && errno == EINTR)
-		continue;
-	if (rv == -1)
-		die("the publisher is stuck %d ms after the subscriber "
-		    "stopped (%" PRIu64 " published, %" PRIu64 " received)",
-		    o->timeout_ms, p.published, s.recv);
-	pthread_join(th_pub, NULL);
-	sem_destroy(&p.done);
-	srv1 = daemons_cpu_s(p.c, s.c);
+	tput_pub_join(&p, th_pub, s.recv);
+	srv1 = daemons_cpu_s(h, 2);
 	rv = tput_report(o, &s, &p, cpu_s() - cpu0,
 	    srv0 >= 0 && srv1 >= 0 ? srv1 - srv0 : -1);
-	cohort_close(p.c);
-	cohort_close(s.c);
-	free(s.seen);
-	free(p.body);
+	tput_pub_free(&p);
+	tput_sub_free(&s);
+	free(ref);
+	return (rv);
+}
+
+/* bcast: tput's publisher and subscribers, one on each receiving node */
+
+static void
+tput_sub_add(struct tput_sub *sum, const struct tput_sub *s)
+{
+	sum->recv += s->recv;
+	sum->unique += s->unique;
+	sum->bytes += s->bytes;
+	sum->gaps += s->gaps;
+	sum->reordered += s->reordered;
+	sum->dup += s->dup;
+	sum->corrupt += s->corrupt;
+	sum->closed += s->closed;
+	sum->timed_out += s->timed_out;
+	sum->got_marker &= s->got_marker;
+	if (s->recv > 0 && s->t_last > sum->t_last)
+		sum->t_last = s->t_last;
+}
+
+/*
+ * A line for each receiver, then the result: the rate is everything
+ * delivered over the time from the first send to the last receipt on any
+ * node, which is what a broadcast costs the cluster as a whole.
+ */
+static int
+bcast_report(const struct opts *o, const struct tput_sub *s,
+    const struct tput_pub *p, double cpu, double srv_cpu)
+{
+	struct tput_sub	sum;
+	uint64_t	sent = tput_pub_sent(p), refused;
+	double		secs, pub_secs;
+	size_t		i;
+	int		bad = 0;
+
+	memset(&sum, 0, sizeof(sum));
+	sum.got_marker = 1;
+	for (i = 0; i < o->n_b; i++) {
+		tput_sub_check_marker(&s[i], p);
+		printf("node=%s recv=%" PRIu64, cohort_node_id(s[i].c),
+		    s[i].recv);
+		bad |= tput_sub_faults(&s[i], sent);
+		printf(" closed=%d timeout=%d\n", s[i].closed, s[i].timed_out);
+		tput_sub_add(&sum, &s[i]);
+	}
+	refused = p->refused_now + p->refused_later;
+	secs = sum.recv > 0 ? sum.t_last - p->t0 : 0;
+	pub_secs = p->t_flushed - p->t0;
+	printf("mode=bcast size=%zu n=%" PRIu64 " from=%s nodes=%zu"
+	    " recv=%" PRIu64 " msgs_per_s=%.0f MBps=%.1f secs=%.3f"
+	    " pub_msgs_per_s=%.0f", o->size, o->n, cohort_node_id(p->c),
+	    o->n_b, sum.recv, secs > 0 ? (double)sum.recv / secs : 0.0,
+	    secs > 0 ? (double)sum.bytes / secs / 1e6 : 0.0, secs,
+	    pub_secs > 0 ? (double)p->published / pub_secs : 0.0);
+	(void)tput_sub_faults(&sum, sent * o->n_b);
+	printf(" refused=%" PRIu64 " closed=%d timeout=%d cpu_s=%.2f",
+	    refused, sum.closed, sum.timed_out, cpu);
+	report_end(srv_cpu);
+	return (bad || refused ? EXIT_LOSS : EXIT_OK);
+}
+
+/*
+ * A broadcast is not delivered on the sender's own node (no
+ * COHORT_SELF: that would be a local delivery, not a relay), so a
+ * receiver there would only count as lost; refuse it, as tput refuses a
+ * node that is down.
+ */
+static void
+bcast_check_receiver(struct cohort *pub, struct cohort *sub)
+{
+	const char	*node = cohort_node_id(sub);
+
+	if (strcmp(node, cohort_node_id(pub)) == 0)
+		die("--sub %s is the publisher's node: a broadcast does not "
+		    "deliver there", node);
+	bench_check_up(pub, node);
+}
+
+static int
+bcast_run(struct opts *o)
+{
+	struct tput_sub	*s;
+	struct tput_pub	 p;
+	struct cohort	*h[HANDLES_MAX];
+	pthread_t	 th_sub[SUBS_MAX], th_pub;
+	uint8_t		*ref;
+	uint64_t	 recv = 0;
+	double		 cpu0, srv0, srv1;
+	size_t		 i;
+	int		 rv;
+
+	snprintf(o->subject2, sizeof(o->subject2), "%s.end", o->subject);
+	if ((s = calloc(o->n_b, sizeof(*s))) == NULL)
+		die("out of memory");
+	ref = body_new(o->size);
+	tput_pub_init(&p, o);
+	h[0] = p.c;
+	for (i = 0; i < o->n_b; i++) {
+		tput_sub_init(&s[i], o, o->sock_b[i], ref);
+		bcast_check_receiver(p.c, s[i].c);
+		h[i + 1] = s[i].c;
+	}
+
+	fprintf(stderr, "cohort-bench: bcast %" PRIu64 " x %zu B, %s -> "
+	    "%zu subscribers, subject %s\n", o->n, o->size,
+	    cohort_node_id(p.c), o->n_b, o->subject);
+	cpu0 = cpu_s();
+	srv0 = daemons_cpu_s(h, o->n_b + 1);
+	for (i = 0; i < o->n_b; i++)
+		if (pthread_create(&th_sub[i], NULL, tput_sub_main, &s[i]) !=
+		    0)
+			die("cannot start threads");
+	if (pthread_create(&th_pub, NULL, tput_pub_main, &p) != 0)
+		die("cannot start threads");
+	for (i = 0; i < o->n_b; i++) {
+		pthread_join(th_sub[i], NULL);
+		recv += s[i].recv;
+	}
+	tput_pub_join(&p, th_pub, recv);
+	srv1 = daemons_cpu_s(h, o->n_b + 1);
+	rv = bcast_report(o, s, &p, cpu_s() - cpu0,
+	    srv0 >= 0 && srv1 >= 0 ? srv1 - srv0 : -1);
+	tput_pub_free(&p);
+	for (i = 0; i < o->n_b; i++)
+		tput_sub_free(&s[i]);
+	free(s);
 	free(ref);
 	return (rv);
 }
@@ -704,13 +968,14 @@ lat_run(struct opts *o)
 	struct lat_client	 l;
 	pthread_t		 th;
 	uint64_t		*lat, i, seq = 0;
+	struct cohort		*h[2];
 	double			 cpu0, srv0, srv1;
 
 	memset(&e, 0, sizeof(e));
 	memset(&l, 0, sizeof(l));
 	e.o = l.o = o;
 	l.failed = &e.failed;
-	e.c = bench_open(o->sock_b, "--b");
+	e.c = bench_open(o->sock_b[0], "--b");
 	l.c = bench_open(o->sock_a, "--a");
 	if (o->to_b == NULL)
 		o->to_b = cohort_node_id(e.c);
@@ -718,6 +983,8 @@ lat_run(struct opts *o)
 		o->to_a = cohort_node_id(l.c);
 	bench_check_up(l.c, o->to_b);
 	bench_check_up(e.c, o->to_a);
+	h[0] = l.c;
+	h[1] = e.c;
 	snprintf(l.ping, sizeof(l.ping), "%s.ping", o->subject);
 	snprintf(o->subject2, sizeof(o->subject2), "%s.pong", o->subject);
 	bench_subscribe(e.c, l.ping);
@@ -738,10 +1005,10 @@ lat_run(struct opts *o)
 	for (i = 0; i < o->warmup; i++)
 		(void)lat_round_trip(&l, seq++);
 	cpu0 = cpu_s();
-	srv0 = daemons_cpu_s(l.c, e.c);
+	srv0 = daemons_cpu_s(h, 2);
 	for (i = 0; i < o->n; i++)
 		lat[i] = lat_round_trip(&l, seq++);
-	srv1 = daemons_cpu_s(l.c, e.c);
+	srv1 = daemons_cpu_s(h, 2);
 	lat_report(o, cohort_node_id(l.c), lat, cpu_s() - cpu0,
 	    srv0 >= 0 && srv1 >= 0 ? srv1 - srv0 : -1);
 	atomic_store(&e.stop, 1);
@@ -763,6 +1030,8 @@ usage(FILE *fp)
 "           --pub socket --sub socket [--to node]\n"
 "       cohort-bench lat [-n count] [-s size] [-w warmup] [-S subject]\n"
 "           [-T seconds] --a socket --b socket [--to-a node] [--to-b node]\n"
+"       cohort-bench bcast [-n count] [-s size] [-S subject] [-T seconds]\n"
+"           [-R rate] --pub socket --sub socket [--sub socket ...]\n"
 "\n"
 "tput: an app on the daemon of --pub publishes count (1000000) messages\n"
 "      of size (64, at least 8) bytes on subject (bench.PID), then a marker\n"
@@ -770,12 +1039,19 @@ usage(FILE *fp)
 "lat:  an app on --a sends subject.ping to one on --b (node --to-b), which\n"
 "      answers on subject.pong (to node --to-a); after warmup (2000) round\n"
 "      trips, count (20000) are timed.\n"
-"-R: the subscriber reads at most rate messages a second (a slow\n"
-"      subscriber: the publisher must be slowed, nothing lost).\n"
+"bcast: as tput, but the app on --pub broadcasts count (100000) messages\n"
+"      to every up node, each call waiting for its daemon's answer, and\n"
+"      an app on each --sub daemon (up to 64, not the publisher's node)\n"
+"      receives them.  msgs_per_s is all they received over the time\n"
+"      from the first send to the last receipt; a line per receiver\n"
+"      (node=...) comes before the result.\n"
+"-R: the subscriber (bcast: each) reads at most rate messages a\n"
+"      second (a slow subscriber: the publisher must be slowed, nothing\n"
+"      lost).\n"
 "Nodes default to the ids of the daemons.  -T: give up after this long\n"
 "without progress (10).  The last line on stdout is the result, as\n"
-"key=value pairs.  Exit status: 0 success, 1 error, 3 tput lost, gaps,\n"
-"reordered, dup, corrupt or refused not 0, or no end marker.\n");
+"key=value pairs.  Exit status: 0 success, 1 error, 3 tput or bcast\n"
+"lost, gaps, reordered, dup, corrupt or refused not 0, or no end marker.\n");
 }
 
 static uint64_t
@@ -816,10 +1092,12 @@ opts_parse(struct opts *o, int argc, char *argv[])
 		usage(stderr);
 		exit(EXIT_ERR);
 	}
-	if (strcmp(argv[1], "tput") != 0 && strcmp(argv[1], "lat") != 0)
-		die("unknown mode %s: tput or lat (see -h)", argv[1]);
-	o->lat = strcmp(argv[1], "lat") == 0;
-	o->n = o->lat ? 20000 : 1000000;
+	for (o->mode = 0; o->mode <= MODE_BCAST; o->mode++)
+		if (strcmp(argv[1], bench_modes[o->mode].name) == 0)
+			break;
+	if (o->mode > MODE_BCAST)
+		die("unknown mode %s: tput, lat or bcast (see -h)", argv[1]);
+	o->n = bench_modes[o->mode].n;
 	o->size = 64;
 	o->warmup = 2000;
 	o->timeout_ms = 10000;
@@ -855,7 +1133,9 @@ opts_parse(struct opts *o, int argc, char *argv[])
 			o->sock_a = optarg;
 			break;
 		case 'B':
-			o->sock_b = optarg;
+			if (o->n_b == SUBS_MAX)
+				die("more than %d --sub sockets", SUBS_MAX);
+			o->sock_b[o->n_b++] = optarg;
 			break;
 		case 'X':
 			o->to_a = optarg;
@@ -873,6 +1153,10 @@ opts_parse(struct opts *o, int argc, char *argv[])
 	}
 	if (optind != argc)
 		die("unexpected argument %s (see -h)", argv[optind]);
+	if (o->mode != MODE_BCAST && o->n_b > 1)
+		die("%s takes one --sub or --b socket", argv[1]);
+	if (o->mode == MODE_BCAST && (o->to_a != NULL || o->to_b != NULL))
+		die("bcast sends to every up node: no --to");
 }
 
 int
@@ -881,5 +1165,12 @@ main(int argc, char *argv[])
 	struct opts	o;
 
 	opts_parse(&o, argc, argv);
-	return (o.lat ? lat_run(&o) : tput_run(&o));
+	switch (o.mode) {
+	case MODE_LAT:
+		return (lat_run(&o));
+	case MODE_BCAST:
+		return (bcast_run(&o));
+	default:
+		return (tput_run(&o));
+	}
 }

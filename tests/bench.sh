@@ -3,13 +3,15 @@
 #
 #	tests/bench.sh [-q] [-r RUNS]
 #
-# Starts two daemons on 127.91.0.1 and .2 (and nothing else), runs
-# cohort-bench for every row RUNS times (default 3), and prints the medians
-# in one table: one-way throughput at 64 B, 1 KiB and 64 KiB from an app on
-# n1 to an app on n2, the 64 B round trip, a subscriber limited to 100,000
-# msgs/s of 1 KiB (which must lose nothing: the publisher is slowed), the
-# daemons' CPU time per message and RSS during the 64 B flood, and 64 B
-# throughput with 10,000 wildcard subscriptions held on n2.
+# Starts two daemons on 127.91.0.1 and .2 (and, for the last row only,
+# seven more on .3 to .9), runs cohort-bench for every row RUNS times
+# (default 3), and prints the medians in one table: one-way throughput at
+# 64 B, 1 KiB and 64 KiB from an app on n1 to an app on n2, the 64 B round
+# trip, a subscriber limited to 100,000 msgs/s of 1 KiB (which must lose
+# nothing: the publisher is slowed), the daemons' CPU time per message and
+# RSS during the 64 B flood, 64 B throughput with 10,000 wildcard
+# subscriptions held on n2, and 64 B broadcast from an app on n1 to one
+# app on each of n2 to n9, as messages delivered per second by all eight.
 #
 # With NATS=FILE, FILE holds the `median nats cluster ...` lines of
 # ../shared/bench/nats/run.sh from the same machine (bench-compare.sh does
@@ -32,47 +34,63 @@ done
 # Counts: -q's tiny ones, or the full ones; each may be set in the
 # environment (N64=200000 tests/bench.sh).
 if [ $QUICK = 1 ]; then
-	d64=20000 d1k=5000 d64k=200 dlat=500 dslow=3000 dsubs=1000
+	d64=20000 d1k=5000 d64k=200 dlat=500 dslow=3000 dsubs=1000 dbc=1000
 else
 	d64=1000000 d1k=300000 d64k=5000 dlat=20000 dslow=300000 dsubs=10000
+	dbc=50000
 fi
 N64=${N64:-$d64} N1K=${N1K:-$d1k} N64K=${N64K:-$d64k} NLAT=${NLAT:-$dlat}
-NSLOW=${NSLOW:-$dslow} NSUBS=${NSUBS:-$dsubs}
+NSLOW=${NSLOW:-$dslow} NSUBS=${NSUBS:-$dsubs} NBCAST=${NBCAST:-$dbc}
 for b in "$COHORTD" "$COHORT_BENCH" "$COHORTCTL"; do
 	[ -x "$b" ] || { echo "bench: $b is missing: build first (make)" >&2; exit 1; }
 done
 
 T=$(mktemp -d /tmp/cohort-bench.XXXXXX)
-PIDS=""
+PIDS="" BPIDS=""
+stop() {
+	for p in "$@"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "$@"; do wait "$p" 2>/dev/null; done
+}
 cleanup() {
-	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
-	for p in $PIDS; do wait "$p" 2>/dev/null; done
+	# shellcheck disable=SC2086
+	stop $BPIDS $PIDS
 	rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+# conf I N: node nI's config, in a cluster of nodes n1 to nN.
+conf() {
+	{
+		echo "cluster = \"bench\";"
+		echo "node_id = \"n$1\";"
+		echo "nodes = ("
+		for j in $(seq "$2"); do
+			sep=","; [ "$j" = "$2" ] && sep=""
+			echo "  { id = \"n$j\"; address = \"127.91.0.$j\"; port = 7400; }$sep"
+		done
+		echo ");"
+		echo "socket = \"$T/n$1.sock\";"
+		echo "security = { key_file = \"$T/key\"; };"
+	} > "$T/n$1.conf"
+}
+# start I: start node nI; its PID in $!.
+start() { "$COHORTD" -c "$T/n$1.conf" 2>"$T/n$1.log" & }
+# ups I: how many nodes nI sees up.
+ups() { "$COHORTCTL" -s "$T/n$1.sock" members 2>/dev/null | grep -c ' up '; }
+
 "$COHORTD" --keygen "$T/key" 2>/dev/null
 for i in 1 2; do
-	cat > "$T/n$i.conf" <<CONF
-cluster = "bench";
-node_id = "n$i";
-nodes = (
-  { id = "n1"; address = "127.91.0.1"; port = 7400; },
-  { id = "n2"; address = "127.91.0.2"; port = 7400; }
-);
-socket = "$T/n$i.sock";
-security = { key_file = "$T/key"; };
-CONF
-	"$COHORTD" -c "$T/n$i.conf" 2>"$T/n$i.log" &
+	conf "$i" 2
+	start "$i"
 	PIDS="$PIDS $!"
 	eval "PID$i=$!"
 done
 for _ in $(seq 200); do
-	"$COHORTCTL" -s "$T/n1.sock" members 2>/dev/null | grep -q '^n2 .* up ' && break
+	[ "$(ups 1)" = 1 ] && break
 	sleep 0.05
 done
-"$COHORTCTL" -s "$T/n1.sock" members | grep -q '^n2 .* up ' ||
+[ "$(ups 1)" = 1 ] ||
     { echo "bench: the daemons did not connect" >&2; cat "$T"/n*.log >&2; exit 1; }
 
 # field LINE KEY
@@ -131,6 +149,36 @@ done
 run subs64 tput -n "$N64" -s 64 --pub "$S1" --sub "$S2"
 kill "$HOLDER" 2>/dev/null
 
+# Broadcast to 8 nodes, last, so that no other row runs beside seven idle
+# daemons or redials absent ones: n1 and n2 learn of n3 to n9 by reload,
+# and those run for this row only.
+for i in 1 2; do
+	conf "$i" 9
+	"$COHORTCTL" -s "$T/n$i.sock" reload > /dev/null ||
+	    { echo "bench: n$i did not reload its 9-node config" >&2; exit 1; }
+done
+subs=""
+for i in $(seq 3 9); do
+	conf "$i" 9
+	start "$i"
+	BPIDS="$BPIDS $!"
+done
+for i in $(seq 2 9); do subs="$subs --sub $T/n$i.sock"; done
+# The full mesh, so that no dial competes with the broadcast.
+for _ in $(seq 400); do
+	all=1
+	for i in $(seq 9); do [ "$(ups "$i")" = 8 ] || { all=0; break; }; done
+	[ "$all" = 1 ] && break
+	sleep 0.05
+done
+[ "$all" = 1 ] ||
+    { echo "bench: the 9 daemons did not connect" >&2; cat "$T"/n*.log >&2; exit 1; }
+# shellcheck disable=SC2086
+run bcast64 bcast -n "$NBCAST" -s 64 --pub "$S1" $subs
+# shellcheck disable=SC2086
+stop $BPIDS
+BPIDS=""
+
 # NATS medians, if given: nats_med KIND SIZE KEY
 nats_med() {
 	[ -n "${NATS:-}" ] && [ -f "$NATS" ] || return 0
@@ -146,14 +194,16 @@ cpu=$(med tput64 srv_cpu_s)
 cpu_us=$(awk -v c="$cpu" -v n="$N64" 'BEGIN { printf "%.2f", c * 1e6 / n }')
 rss=$(cat "$T/rss" 2>/dev/null || echo 0)
 s64=$(med subs64 msgs_per_s)
-loss=$(( $(sum tput64 lost) + $(sum tput64 reordered) + $(sum tput1k lost) + $(sum tput64k lost) ))
+b64=$(med bcast64 msgs_per_s)
+loss=$(( $(sum tput64 lost) + $(sum tput64 reordered) + $(sum tput1k lost) + $(sum tput64k lost) +
+    $(sum bcast64 lost) + $(sum bcast64 reordered) ))
 
 n64=$(nats_med tput 64B msgs_per_s) n1k=$(nats_med tput 1KiB msgs_per_s)
 nmb=$(nats_med tput 64KiB MBps) np50=$(nats_med lat 64B p50_us)
 np99=$(nats_med lat 64B p99_us)
 
-printf '\n%-44s %14s %12s %8s  %s\n' "row (median of $RUNS)" "cohort" "NATS" "ratio" "target"
-row() { printf '%-44s %14s %12s %8s  %s\n' "$1" "$2" "${3:--}" "$( [ -n "${3:-}" ] && ratio "$2" "$3" || echo -)" "$4"; }
+printf '\n%-56s %10s %12s %8s  %s\n' "row (median of $RUNS)" "cohort" "NATS" "ratio" "target"
+row() { printf '%-56s %10s %12s %8s  %s\n' "$1" "$2" "${3:--}" "$( [ -n "${3:-}" ] && ratio "$2" "$3" || echo -)" "$4"; }
 row "tput 64 B, msgs/s" "$m64" "$n64" ">= 1.5"
 row "tput 1 KiB, msgs/s" "$m1k" "$n1k" ">= 1.5"
 row "tput 64 KiB, MB/s" "$mb64k" "$nmb" ">= 1.5"
@@ -163,7 +213,8 @@ row "subscriber at 100k msgs/s of 1 KiB: lost" "$slow_lost" "" "0 (publisher slo
 row "daemon CPU per 64 B message, us (both)" "$cpu_us" "" "reported"
 row "daemons' peak RSS in the 64 B flood, KiB" "$rss" "" "<= queues + 8 MiB each"
 row "tput 64 B with $NSUBS subscriptions on n2" "$s64" "" "ratio to plain: $(ratio "$s64" "$m64") (>= 0.90)"
-row "lost or reordered, all tput rows" "$loss" "" "0"
+row "broadcast 64 B to 8 nodes, delivered msgs/s (aggregate)" "$b64" "" "reported"
+row "lost or reordered, all tput and broadcast rows" "$loss" "" "0"
 echo "raw results:" >&2
-for f in tput64 tput1k tput64k lat64 slow1k subs64; do sed "s/^/  $f: /" "$T/$f" >&2; done
+for f in tput64 tput1k tput64k lat64 slow1k subs64 bcast64; do sed "s/^/  $f: /" "$T/$f" >&2; done
 [ "$loss" = 0 ] && [ "$slow_lost" = 0 ]
