@@ -16,7 +16,8 @@ MANDOC=${MANDOC:-}
 COHORTD=${COHORTD:-}
 COHORTCTL=${COHORTCTL:-}
 MAN="$top_srcdir/man"
-PAGES="cohortd.8 cohortd.conf.5 cohortctl.1 libcohort.3 cohort-protocol.7"
+PAGES="cohortd.8 cohortd.conf.5 cohortctl.1 libcohort.3 cohort-protocol.7
+cohort-tls-certs.1"
 
 if [ -z "$MANDOC" ]; then
 	echo "$NAME: SKIP: no mandoc (MANDOC is empty: install mandoc and" \
@@ -128,6 +129,13 @@ if [ -n "$COHORTCTL" ] && [ -x "$COHORTCTL" ]; then
 else
 	log "NOTE: no cohortctl program (COHORTCTL=${COHORTCTL:-unset}):" \
 	    "its options and commands were not checked"
+fi
+
+# 4. cohort-tls-certs -h: its options are documented in cohort-tls-certs.1.
+if sh "$top_srcdir/tools/cohort-tls-certs" -h > "$T/certs.help" 2>&1; then
+	check_opts cohort-tls-certs cohort-tls-certs.1 "$T/certs.help"
+else
+	fail "cohort-tls-certs -h failed: $(cat "$T/certs.help")"
 fi
 
 if [ $FAILED -ne 0 ]; then
