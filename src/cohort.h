@@ -203,6 +203,12 @@ int		 cohort_broadcast(struct cohort *, int flags,
  */
 int		 cohort_publish(struct cohort *, const char *node,
 		    const char *subject, const void *data, size_t len);
+/*
+ * The same to every node that is up (with COHORT_SELF, this one too):
+ * cohort_broadcast() without waiting for the daemon's answer.
+ */
+int		 cohort_publish_all(struct cohort *, int flags,
+		    const char *subject, const void *data, size_t len);
 int		 cohort_flush(struct cohort *, int timeout_ms);
 
 /*

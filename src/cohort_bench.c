@@ -456,10 +456,9 @@ tput_pub_fail(struct tput_pub *p, const char *what)
 }
 
 /*
- * One message: to node --to, queued (cohort_publish()) unless wait asks
- * for the daemon's answer, or with bcast to every up node but ours.  The
- * library's broadcast always waits for that answer: there is no queued
- * one, so bcast measures a publisher that waits on every message.
+ * One message: to node --to, or with bcast to every up node but ours;
+ * queued (cohort_publish(), cohort_publish_all()) unless wait asks for
+ * the daemon's answer.
  */
 static int
 tput_pub_send(struct tput_pub *p, const char *subject, const void *data,
@@ -470,6 +469,8 @@ tput_pub_send(struct tput_pub *p, const char *subject, const void *data,
 	size_t			 nu;
 	int			 rv;
 
+	if (o->mode == MODE_BCAST && !wait)
+		return (cohort_publish_all(p->c, 0, subject, data, len));
 	if (o->mode == MODE_BCAST) {
 		rv = cohort_broadcast(p->c, 0, subject, data, len, &u, &nu,
 		    o->timeout_ms);

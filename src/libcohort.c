@@ -1322,8 +1322,10 @@ cohort_broadcast(struct cohort *c, int flags, const char *subject,
 	    timeout_ms));
 }
 
-int
-cohort_publish(struct cohort *c, const char *node, const char *subject,
+/* Fire and forget: queued, written in batches, failures to the callback. */
+static int
+pub_queue(struct cohort *c, uint8_t mode, uint32_t flags,
+    const char *const *targets, size_t ntargets, const char *subject,
     const void *data, size_t len)
 {
 	uint32_t	req_id;
@@ -1336,12 +1338,27 @@ cohort_publish(struct cohort *c, const char *node, const char *subject,
 	if (out_pending(c) > OUT_MAX && (rv = out_drain(c, OUT_MAX / 2,
 	    -1)) != COHORT_OK)
 		return (rv);
-	if ((rv = pub_append(c, PUB_UNICAST, 0, &node, 1, subject, data, len,
-	    0, &req_id)) != COHORT_OK)
+	if ((rv = pub_append(c, mode, flags, targets, ntargets, subject, data,
+	    len, 0, &req_id)) != COHORT_OK)
 		return (rv);
 	if (out_pending(c) >= OUT_BATCH && c->out_len >= c->out_retry)
 		return (out_write(c));
 	return (COHORT_OK);
+}
+
+int
+cohort_publish(struct cohort *c, const char *node, const char *subject,
+    const void *data, size_t len)
+{
+	return (pub_queue(c, PUB_UNICAST, 0, &node, 1, subject, data, len));
+}
+
+int
+cohort_publish_all(struct cohort *c, int flags, const char *subject,
+    const void *data, size_t len)
+{
+	return (pub_queue(c, PUB_BROADCAST, (flags & COHORT_SELF) ? PUB_SELF :
+	    0, NULL, 0, subject, data, len));
 }
 
 int
