@@ -36,8 +36,13 @@ grep -q "peer n2 .*output queue at [0-9]* bytes (limits.peer_queue_bytes $QUEUE)
     "$T/n1/log" || fail "n1 did not log the full queue"
 # Bounded: n1 holds the queue limit and what it read before pausing, not
 # the 36 MB the publisher wanted to send.
-rss1=$(rss_kb "$(pid_of 1)")
-[ $((rss1 - rss0)) -lt 8192 ] || fail "n1's RSS grew from $rss0 to $rss1 kB while its peer did not read"
+# ASan's quarantine and valgrind's freelist keep freed memory (tens of
+# MB): there the bound only catches unbounded growth.
+rss1=$(rss_kb "$(pid_of 1)") bound=8192
+if [ -n "$COHORT_WRAP" ] || grep -q __asan_init "$COHORTD" 2>/dev/null; then
+	bound=65536
+fi
+[ $((rss1 - rss0)) -lt $bound ] || fail "n1's RSS grew from $rss0 to $rss1 kB while its peer did not read"
 log "n2 stopped: n1's queue to it filled ($(dstat 1 peer_queues_full) times), publisher paused, n1 RSS $rss0 -> $rss1 kB"
 
 kill -CONT "$(pid_of 2)"
