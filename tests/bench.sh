@@ -71,7 +71,13 @@ conf() {
 		done
 		echo ");"
 		echo "socket = \"$T/n$1.sock\";"
-		echo "security = { key_file = \"$T/key\"; };"
+		if [ "${TLS:-0}" = 1 ]; then
+			echo "security = { key_file = \"$T/key\"; tls = {"
+			echo "  certificate = \"$T/pki/n$1.crt\"; private_key = \"$T/pki/n$1.key\";"
+			echo "  ca = \"$T/pki/ca.crt\"; }; };"
+		else
+			echo "security = { key_file = \"$T/key\"; };"
+		fi
 	} > "$T/n$1.conf"
 }
 # start I: start node nI; its PID in $!.
@@ -80,18 +86,23 @@ start() { "$COHORTD" -c "$T/n$1.conf" 2>"$T/n$1.log" & }
 ups() { "$COHORTCTL" -s "$T/n$1.sock" members 2>/dev/null | grep -c ' up '; }
 
 "$COHORTD" --keygen "$T/key" 2>/dev/null
-for i in 1 2; do
-	conf "$i" 2
-	start "$i"
-	PIDS="$PIDS $!"
-	eval "PID$i=$!"
-done
-for _ in $(seq 200); do
-	[ "$(ups 1)" = 1 ] && break
-	sleep 0.05
-done
-[ "$(ups 1)" = 1 ] ||
-    { echo "bench: the daemons did not connect" >&2; cat "$T"/n*.log >&2; exit 1; }
+# start_pair: n1 and n2 in a cluster of two; their PIDs in PID1, PID2.
+start_pair() {
+	PIDS=""
+	for i in 1 2; do
+		conf "$i" 2
+		start "$i"
+		PIDS="$PIDS $!"
+		eval "PID$i=$!"
+	done
+	for _ in $(seq 200); do
+		[ "$(ups 1)" = 1 ] && break
+		sleep 0.05
+	done
+	[ "$(ups 1)" = 1 ] ||
+	    { echo "bench: the daemons did not connect" >&2; cat "$T"/n*.log >&2; exit 1; }
+}
+start_pair
 
 # field LINE KEY
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
@@ -176,8 +187,23 @@ done
 # shellcheck disable=SC2086
 run bcast64 bcast -n "$NBCAST" -s 64 --pub "$S1" $subs
 # shellcheck disable=SC2086
-stop $BPIDS
+stop $BPIDS $PIDS
 BPIDS=""
+
+# The same pair with TLS 1.3 on the peer stream: what encryption costs.
+ROWS="tput64 tput1k tput64k lat64 slow1k subs64 bcast64"
+if command -v openssl > /dev/null &&
+    "$(dirname "$0")/../tools/cohort-tls-certs" -d "$T/pki" n1 n2 > /dev/null; then
+	TLS=1 start_pair
+	run tls1k tput -n "$N1K" -s 1024 --pub "$S1" --sub "$S2"
+	run tlslat64 lat -n "$NLAT" -s 64 --a "$S1" --b "$S2"
+	ROWS="$ROWS tls1k tlslat64"
+	# shellcheck disable=SC2086
+	stop $PIDS
+	PIDS=""
+else
+	echo "bench: no openssl: the TLS rows are not measured" >&2
+fi
 
 # NATS medians, if given: nats_med KIND SIZE KEY
 nats_med() {
@@ -195,8 +221,10 @@ cpu_us=$(awk -v c="$cpu" -v n="$N64" 'BEGIN { printf "%.2f", c * 1e6 / n }')
 rss=$(cat "$T/rss" 2>/dev/null || echo 0)
 s64=$(med subs64 msgs_per_s)
 b64=$(med bcast64 msgs_per_s)
+t1k=$(med tls1k msgs_per_s 2>/dev/null) tp50=$(med tlslat64 p50_us 2>/dev/null)
 loss=$(( $(sum tput64 lost) + $(sum tput64 reordered) + $(sum tput1k lost) + $(sum tput64k lost) +
     $(sum bcast64 lost) + $(sum bcast64 reordered) ))
+[ -n "$t1k" ] && loss=$(( loss + $(sum tls1k lost) + $(sum tls1k reordered) ))
 
 n64=$(nats_med tput 64B msgs_per_s) n1k=$(nats_med tput 1KiB msgs_per_s)
 nmb=$(nats_med tput 64KiB MBps) np50=$(nats_med lat 64B p50_us)
@@ -214,7 +242,9 @@ row "daemon CPU per 64 B message, us (both)" "$cpu_us" "" "reported"
 row "daemons' peak RSS in the 64 B flood, KiB" "$rss" "" "<= queues + 8 MiB each"
 row "tput 64 B with $NSUBS subscriptions on n2" "$s64" "" "ratio to plain: $(ratio "$s64" "$m64") (>= 0.90)"
 row "broadcast 64 B to 8 nodes, delivered msgs/s (aggregate)" "$b64" "" "reported"
+row "tput 1 KiB over TLS 1.3, msgs/s" "${t1k:--}" "" "reported (ratio to plain: $(ratio "${t1k:-0}" "$m1k"))"
+row "round trip 64 B over TLS 1.3, p50 us" "${tp50:--}" "" "reported (plain: $p50)"
 row "lost or reordered, all tput and broadcast rows" "$loss" "" "0"
 echo "raw results:" >&2
-for f in tput64 tput1k tput64k lat64 slow1k subs64 bcast64; do sed "s/^/  $f: /" "$T/$f" >&2; done
+for f in $ROWS; do sed "s/^/  $f: /" "$T/$f" >&2; done
 [ "$loss" = 0 ] && [ "$slow_lost" = 0 ]
