@@ -35,6 +35,17 @@
 /* How long a client being closed may take to read its last frame. */
 #define CLIENT_LINGER_MS	1000
 
+/*
+ * Reading a client: libevent 2.1 reads at most 4 KiB per read event (an
+ * epoll_wait, an ioctl and a readv each), so the read callback takes what
+ * the kernel already has itself, in chunks of CLIENT_READ_CHUNK, until
+ * CLIENT_READ_BATCH bytes wait in the input buffer.
+ */
+#define CLIENT_READ_CHUNK	(64 * 1024)
+#define CLIENT_READ_BATCH	(256 * 1024)
+/* Largest single write to a client socket (libevent's default: 16 KiB). */
+#define CLIENT_WRITE_MAX	(256 * 1024)
+
 /* One subscription of one client. */
 struct csub {
 	UT_hash_handle		 hh;
@@ -578,6 +589,39 @@ control_dispatch(struct client *cl, const struct wire_hdr *hdr,
 	return (cl->dead || cl->closing ? -1 : 0);
 }
 
+/*
+ * Take what the kernel has for this client, until CLIENT_READ_BATCH
+ * bytes (or one largest frame, if less) wait in the input buffer.  EOF
+ * and errors are left to libevent's next read, which reports them
+ * through client_event_cb as usual.
+ */
+static void
+client_read_more(struct client *cl)
+{
+	struct evbuffer		*in = bufferevent_get_input(cl->bev);
+	struct evbuffer_iovec	 v;
+	evutil_socket_t		 fd = bufferevent_getfd(cl->bev);
+	size_t			 batch;
+	ssize_t			 n;
+
+	/* No more than the read high watermark: one largest frame. */
+	batch = config_max_frame(&cl->sc->conf);
+	if (batch > CLIENT_READ_BATCH)
+		batch = CLIENT_READ_BATCH;
+	/* The bufferevent freezes its input's end outside its own reads. */
+	evbuffer_unfreeze(in, 0);
+	while (evbuffer_get_length(in) < batch) {
+		if (evbuffer_reserve_space(in, CLIENT_READ_CHUNK, &v, 1) < 1)
+			break;
+		n = recv(fd, v.iov_base, v.iov_len, MSG_DONTWAIT);
+		v.iov_len = n > 0 ? (size_t)n : 0;
+		evbuffer_commit_space(in, &v, 1);
+		if (n < CLIENT_READ_CHUNK)
+			break;		/* the kernel had no more */
+	}
+	evbuffer_freeze(in, 0);
+}
+
 static void
 client_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -587,6 +631,8 @@ client_read_cb(struct bufferevent *bev, void *arg)
 	enum wire_status	 st;
 	uint8_t			 raw[WIRE_HDR_LEN], *frame;
 
+	if (cl->hello_done && !cl->dead && !cl->closing && !cl->paused)
+		client_read_more(cl);
 	while (!cl->dead && !cl->closing && !cl->paused) {
 		if (evbuffer_copyout(in, raw, sizeof(raw)) <
 		    (ev_ssize_t)sizeof(raw))
@@ -785,6 +831,7 @@ control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	bufferevent_setcb(cl->bev, client_read_cb, NULL, client_event_cb, cl);
 	bufferevent_setwatermark(cl->bev, EV_READ, 0,
 	    config_max_frame(&sc->conf));
+	bufferevent_set_max_single_write(cl->bev, CLIENT_WRITE_MAX);
 	bufferevent_enable(cl->bev, EV_READ | EV_WRITE);
 	log_debug("client %llu connected: pid %ld uid %ld",
 	    (unsigned long long)cl->id, (long)cl->pid, (long)cl->uid);

@@ -40,6 +40,12 @@
 
 /* Largest frame accepted before a stream has completed its HELLO. */
 #define PEER_PREHELLO_MAX	4096
+/*
+ * Largest single write on an established stream.  libevent's default,
+ * 16 KiB, takes a loop turn (an epoll_wait and a writev) per 16 KiB
+ * however much is queued.
+ */
+#define PEER_WRITE_MAX		(256 * 1024)
 /* How long a refused or retired stream may take to flush its last frame. */
 #define PEER_LINGER_MS		1000
 
@@ -771,6 +777,7 @@ peer_established(struct pconn *c)
 	c->state = CONN_ESTABLISHED;
 	bufferevent_setwatermark(c->bev, EV_READ, 0,
 	    config_max_frame(&c->sc->conf));
+	bufferevent_set_max_single_write(c->bev, PEER_WRITE_MAX);
 	if (p->dial == c)
 		p->dial = NULL;
 	p->last_rx_us = now_us();
