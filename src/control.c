@@ -29,6 +29,7 @@
 #include <event2/buffer.h>
 #include <uthash.h>
 
+#include "bufread.h"
 #include "cohortd.h"
 #include "subject.h"
 
@@ -36,12 +37,9 @@
 #define CLIENT_LINGER_MS	1000
 
 /*
- * Reading a client: libevent 2.1 reads at most 4 KiB per read event (an
- * epoll_wait, an ioctl and a readv each), so the read callback takes what
- * the kernel already has itself, in chunks of CLIENT_READ_CHUNK, until
- * CLIENT_READ_BATCH bytes wait in the input buffer.
+ * Reading a client: the read callback first takes what the kernel has,
+ * until CLIENT_READ_BATCH bytes wait in the input buffer (bufread.h).
  */
-#define CLIENT_READ_CHUNK	(64 * 1024)
 #define CLIENT_READ_BATCH	(256 * 1024)
 /* Largest single write to a client socket (libevent's default: 16 KiB). */
 #define CLIENT_WRITE_MAX	(256 * 1024)
@@ -589,37 +587,17 @@ control_dispatch(struct client *cl, const struct wire_hdr *hdr,
 	return (cl->dead || cl->closing ? -1 : 0);
 }
 
-/*
- * Take what the kernel has for this client, until CLIENT_READ_BATCH
- * bytes (or one largest frame, if less) wait in the input buffer.  EOF
- * and errors are left to libevent's next read, which reports them
- * through client_event_cb as usual.
- */
+/* Take what the kernel has for this client: see bufread.h. */
 static void
 client_read_more(struct client *cl)
 {
-	struct evbuffer		*in = bufferevent_get_input(cl->bev);
-	struct evbuffer_iovec	 v;
-	evutil_socket_t		 fd = bufferevent_getfd(cl->bev);
-	size_t			 batch;
-	ssize_t			 n;
+	size_t	batch;
 
 	/* No more than the read high watermark: one largest frame. */
 	batch = config_max_frame(&cl->sc->conf);
 	if (batch > CLIENT_READ_BATCH)
 		batch = CLIENT_READ_BATCH;
-	/* The bufferevent freezes its input's end outside its own reads. */
-	evbuffer_unfreeze(in, 0);
-	while (evbuffer_get_length(in) < batch) {
-		if (evbuffer_reserve_space(in, CLIENT_READ_CHUNK, &v, 1) < 1)
-			break;
-		n = recv(fd, v.iov_base, v.iov_len, MSG_DONTWAIT);
-		v.iov_len = n > 0 ? (size_t)n : 0;
-		evbuffer_commit_space(in, &v, 1);
-		if (n < CLIENT_READ_CHUNK)
-			break;		/* the kernel had no more */
-	}
-	evbuffer_freeze(in, 0);
+	(void)bufread_fill(cl->bev, batch);
 }
 
 static void

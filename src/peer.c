@@ -35,6 +35,7 @@
 #include <uthash.h>
 
 #include "cohortd.h"
+#include "bufread.h"
 #include "detector.h"
 #include "tls.h"
 
@@ -46,6 +47,8 @@
  * however much is queued.
  */
 #define PEER_WRITE_MAX		(256 * 1024)
+/* What a read callback takes from a plain stream's socket (bufread.h). */
+#define PEER_READ_BATCH		(256 * 1024)
 /* How long a refused or retired stream may take to flush its last frame. */
 #define PEER_LINGER_MS		1000
 
@@ -65,6 +68,7 @@ struct pconn {
 	struct event		*timer;	/* HELLO deadline, then linger */
 	enum conn_state		 state;
 	int			 outbound;
+	int			 plain;		/* a socket bufferevent, no TLS */
 	int			 got_hello;	/* theirs accepted, ACK sent */
 	int			 got_ack;	/* their ACK verified, ECHO sent */
 	uint64_t		 incarnation;
@@ -314,9 +318,11 @@ conn_new(struct cohortd *sc, int fd, int outbound, const struct sockaddr *sa)
 		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
 	if (sc->tls != NULL)
 		c->bev = tls_bufferevent_new(sc->tls, sc->base, fd, outbound);
-	else
+	else {
 		c->bev = bufferevent_socket_new(sc->base, fd,
 		    BEV_OPT_CLOSE_ON_FREE);
+		c->plain = 1;
+	}
 	c->timer = evtimer_new(sc->base, NULL, NULL);
 	if (c->bev == NULL || c->timer == NULL) {
 		if (c->bev != NULL)
@@ -1015,6 +1021,17 @@ peer_read_cb(struct bufferevent *bev, void *arg)
 	size_t			 max;
 	uint64_t		 now = 0;
 
+	/*
+	 * An established plain stream: take what the kernel has, not the
+	 * 4 KiB libevent reads per wakeup (it was most of the receiving
+	 * daemon's time).  Not while a full subscriber holds reads back.
+	 */
+	if (c->plain && c->state == CONN_ESTABLISHED && c->peer != NULL &&
+	    (c->peer->conn != c || !c->peer->read_paused)) {
+		max = config_max_frame(&c->sc->conf);
+		(void)bufread_fill(bev, max < PEER_READ_BATCH ? max :
+		    PEER_READ_BATCH);
+	}
 	while ((c->state == CONN_HELLO || c->state == CONN_ESTABLISHED) &&
 	    (c->peer == NULL || c->peer->conn != c || !c->peer->read_paused)) {
 		max = c->state == CONN_ESTABLISHED ?

@@ -1,0 +1,27 @@
+/*
+ * bufread.h: read more per wakeup than libevent 2.1 does.
+ *
+ * A socket bufferevent reads at most 4 KiB per read event, and each event
+ * costs an epoll_wait, an FIONREAD ioctl and a readv.  At 1 KiB messages
+ * that was most of a daemon's time.  bufread_fill() takes what the kernel
+ * already has, in 64 KiB chunks, straight into the bufferevent's input.
+ * Only for plain socket bufferevents: a TLS one must read through OpenSSL.
+ */
+#ifndef COHORT_BUFREAD_H
+#define COHORT_BUFREAD_H
+
+#include <stddef.h>
+
+#include <event2/bufferevent.h>
+
+#define BUFREAD_CHUNK	(64 * 1024)
+
+/*
+ * Read until batch bytes wait in the input, or the kernel has no more.
+ * EOF and errors are left to libevent's next read of the socket, which
+ * reports them through the event callback as usual.  Returns the bytes
+ * read.
+ */
+size_t	 bufread_fill(struct bufferevent *, size_t);
+
+#endif /* COHORT_BUFREAD_H */
