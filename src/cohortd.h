@@ -150,15 +150,15 @@ size_t		 peer_count_up(struct cohortd *);
 /* Fill a member record for node i of the config (self included). */
 void		 peer_member(struct cohortd *, size_t, struct wire_member *);
 void		 peer_stats(struct cohortd *, struct wire_writer *);
-/* Is the node's output queue over limits.peer_queue_bytes? */
-int		 peer_congested(struct cohortd *, const char *);
 /* Stop reading a peer's stream (a subscriber is full); resume them all. */
 void		 peer_pause_read(struct cohortd *, const char *);
 void		 peer_resume_reads(struct cohortd *);
 /* 0 if node is up, else REASON_NODE_UNKNOWN or REASON_NODE_DOWN. */
 int		 peer_state_reason(struct cohortd *, const char *);
 /*
- * Queue head + body on node's stream: 0, or a reason as above.  A tag
+ * Queue head + body on node's stream: 0, or a reason as above.  When
+ * congested is not NULL, it says whether the node's output queue is now
+ * over limits.peer_queue_bytes (the sender should pause).  A tag
  * names the client and request a message came from, so that the client
  * can be told if the stream dies before the peer acknowledges it; NULL
  * for what the daemon sends on its own account (replies).
@@ -168,7 +168,8 @@ struct send_tag {
 	uint32_t	 req_id;
 };
 int		 peer_send(struct cohortd *, const char *, const uint8_t *,
-		    size_t, const uint8_t *, size_t, const struct send_tag *);
+		    size_t, const uint8_t *, size_t, const struct send_tag *,
+		    int *);
 /*
  * To every up peer; the others are reported through the callback.  The
  * first congested peer, if any, is named in the last argument (room for

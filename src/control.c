@@ -29,7 +29,7 @@
 #include <event2/buffer.h>
 #include <uthash.h>
 
-#include "bufread.h"
+#include "bufio.h"
 #include "cohortd.h"
 #include "subject.h"
 
@@ -38,7 +38,7 @@
 
 /*
  * Reading a client: the read callback first takes what the kernel has,
- * until CLIENT_READ_BATCH bytes wait in the input buffer (bufread.h).
+ * until CLIENT_READ_BATCH bytes wait in the input buffer (bufio.h).
  */
 #define CLIENT_READ_BATCH	(256 * 1024)
 /* Largest single write to a client socket (libevent's default: 16 KiB). */
@@ -587,7 +587,7 @@ control_dispatch(struct client *cl, const struct wire_hdr *hdr,
 	return (cl->dead || cl->closing ? -1 : 0);
 }
 
-/* Take what the kernel has for this client: see bufread.h. */
+/* Take what the kernel has for this client: see bufio.h. */
 static void
 client_read_more(struct client *cl)
 {
@@ -1010,8 +1010,7 @@ control_deliver(struct client *cl, const uint8_t *head, size_t hlen,
 	if (cl->dead || cl->closing || !cl->hello_done ||
 	    client_overflow(cl, hlen + blen))
 		return (-1);
-	if (evbuffer_add(out, head, hlen) == -1 ||
-	    (blen > 0 && evbuffer_add(out, body, blen) == -1)) {
+	if (bufio_add2(out, head, hlen, body, blen) == -1) {
 		client_close(cl);
 		return (-1);
 	}

@@ -35,7 +35,7 @@
 #include <uthash.h>
 
 #include "cohortd.h"
-#include "bufread.h"
+#include "bufio.h"
 #include "detector.h"
 #include "tls.h"
 
@@ -47,7 +47,7 @@
  * however much is queued.
  */
 #define PEER_WRITE_MAX		(256 * 1024)
-/* What a read callback takes from a plain stream's socket (bufread.h). */
+/* What a read callback takes from a plain stream's socket (bufio.h). */
 #define PEER_READ_BATCH		(256 * 1024)
 /* How long a refused or retired stream may take to flush its last frame. */
 #define PEER_LINGER_MS		1000
@@ -1837,8 +1837,7 @@ peer_write2(struct peer *p, const uint8_t *head, size_t hlen,
 {
 	struct evbuffer	*out = bufferevent_get_output(p->conn->bev);
 
-	if (evbuffer_add(out, head, hlen) == -1 ||
-	    (blen > 0 && evbuffer_add(out, body, blen) == -1)) {
+	if (bufio_add2(out, head, hlen, body, blen) == -1) {
 		peer_log(log_warnx, p, "out of memory queueing %zu bytes",
 		    hlen + blen);
 		if (tag != NULL)
@@ -1855,22 +1854,20 @@ peer_write2(struct peer *p, const uint8_t *head, size_t hlen,
 }
 
 int
-peer_congested(struct cohortd *sc, const char *node)
-{
-	struct peer	*p = peer_find(sc, node);
-
-	return (p != NULL && p->congested);
-}
-
-int
 peer_send(struct cohortd *sc, const char *node, const uint8_t *head,
-    size_t hlen, const uint8_t *body, size_t blen, const struct send_tag *tag)
+    size_t hlen, const uint8_t *body, size_t blen, const struct send_tag *tag,
+    int *congested)
 {
-	int	rv;
+	struct peer	*p;
 
-	if ((rv = peer_state_reason(sc, node)) != 0)
-		return (rv);
-	peer_write2(peer_find(sc, node), head, hlen, body, blen, tag);
+	/* One lookup per message: it showed in the profile at 64 B. */
+	if ((p = peer_find(sc, node)) == NULL)
+		return (REASON_NODE_UNKNOWN);
+	if (p->state != MEMBER_UP || p->conn == NULL)
+		return (REASON_NODE_DOWN);
+	peer_write2(p, head, hlen, body, blen, tag);
+	if (congested != NULL)
+		*congested = p->congested;
 	return (0);
 }
 

@@ -377,11 +377,18 @@ size_t
 subtree_match(const struct subtree *t, const char *subject,
     void (*fn)(void *, void *), void *arg)
 {
+	if (subject_check(subject, 0) != SUBJECT_OK)
+		return (0);
+	return (subtree_match_valid(t, subject, fn, arg));
+}
+
+size_t
+subtree_match_valid(const struct subtree *t, const char *subject,
+    void (*fn)(void *, void *), void *arg)
+{
 	struct match_ctx	m;
 	size_t			pos = 0;
 
-	if (subject_check(subject, 0) != SUBJECT_OK)
-		return (0);
 	m.ntok = 0;
 	while (m.ntok < SUBJECT_TOKENS_MAX && next_token(subject, &pos,
 	    &m.tok[m.ntok], &m.len[m.ntok]))

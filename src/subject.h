@@ -55,5 +55,8 @@ size_t		 subtree_count(const struct subtree *);
  */
 size_t		 subtree_match(const struct subtree *, const char *,
 		    void (*)(void *, void *), void *);
+/* The same for a subject that already passed subject_check(s, 0). */
+size_t		 subtree_match_valid(const struct subtree *, const char *,
+		    void (*)(void *, void *), void *);
 
 #endif /* COHORT_SUBJECT_H */

@@ -1,5 +1,6 @@
 /*
- * bufread.h: read more per wakeup than libevent 2.1 does.
+ * bufio.h: bufferevent reads and writes cheaper than libevent 2.1's
+ * defaults, for the message path.
  *
  * A socket bufferevent reads at most 4 KiB per read event, and each event
  * costs an epoll_wait, an FIONREAD ioctl and a readv.  At 1 KiB messages
@@ -7,11 +8,12 @@
  * already has, in 64 KiB chunks, straight into the bufferevent's input.
  * Only for plain socket bufferevents: a TLS one must read through OpenSSL.
  */
-#ifndef COHORT_BUFREAD_H
-#define COHORT_BUFREAD_H
+#ifndef COHORT_BUFIO_H
+#define COHORT_BUFIO_H
 
 #include <stddef.h>
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
 #define BUFREAD_CHUNK	(64 * 1024)
@@ -24,4 +26,12 @@
  */
 size_t	 bufread_fill(struct bufferevent *, size_t);
 
-#endif /* COHORT_BUFREAD_H */
+/*
+ * Append a frame's head and body as one: each evbuffer_add runs the
+ * buffer's callbacks (libevent's watermark checks), which at 64 B
+ * messages cost more than the copy.  -1 when out of memory.
+ */
+int	 bufio_add2(struct evbuffer *, const void *, size_t, const void *,
+	    size_t);
+
+#endif /* COHORT_BUFIO_H */

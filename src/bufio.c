@@ -1,12 +1,15 @@
 /*
- * bufread.c: fill a socket bufferevent's input from its socket.
+ * bufio.c: fill a socket bufferevent's input from its socket; append a
+ * frame in one piece.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
 
-#include "bufread.h"
+#include <string.h>
+
+#include "bufio.h"
 
 size_t
 bufread_fill(struct bufferevent *bev, size_t batch)
@@ -38,4 +41,25 @@ bufread_fill(struct bufferevent *bev, size_t batch)
 	}
 	evbuffer_freeze(in, 0);
 	return (got);
+}
+
+/* Bodies at least this long are added by reference to their copy. */
+#define BUFIO_ONE_COPY_MAX	4096
+
+int
+bufio_add2(struct evbuffer *out, const void *head, size_t hlen,
+    const void *body, size_t blen)
+{
+	struct evbuffer_iovec	v;
+
+	if (hlen + blen > BUFIO_ONE_COPY_MAX)
+		return (evbuffer_add(out, head, hlen) == -1 ||
+		    (blen > 0 && evbuffer_add(out, body, blen) == -1) ? -1 : 0);
+	if (evbuffer_reserve_space(out, hlen + blen, &v, 1) < 1)
+		return (-1);
+	memcpy(v.iov_base, head, hlen);
+	if (blen > 0)
+		memcpy((char *)v.iov_base + hlen, body, blen);
+	v.iov_len = hlen + blen;
+	return (evbuffer_commit_space(out, &v, 1));
 }
