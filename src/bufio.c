@@ -63,3 +63,54 @@ bufio_add2(struct evbuffer *out, const void *head, size_t hlen,
 	v.iov_len = hlen + blen;
 	return (evbuffer_commit_space(out, &v, 1));
 }
+
+/*
+ * The next n bytes after used, contiguous: free while they lie in the
+ * first chunk, else what was handled is drained first (*used = 0) and
+ * the rest pulled up.  NULL when out of memory.
+ */
+static const uint8_t *
+bufio_span(struct evbuffer *in, size_t *used, size_t n)
+{
+	uint8_t	*p;
+
+	if (*used + n > evbuffer_get_contiguous_space(in)) {
+		evbuffer_drain(in, *used);
+		*used = 0;
+	}
+	if ((p = evbuffer_pullup(in, (ev_ssize_t)(*used + n))) == NULL)
+		return (NULL);
+	return (p + *used);
+}
+
+void
+bufio_frames(struct evbuffer *in, const struct bufio_reader *r, void *arg)
+{
+	struct wire_hdr		 hdr;
+	enum wire_status	 st;
+	const uint8_t		*p;
+	size_t			 used = 0, max;
+
+	while ((max = r->limit(arg)) > 0 &&
+	    evbuffer_get_length(in) - used >= WIRE_HDR_LEN) {
+		if ((p = bufio_span(in, &used, WIRE_HDR_LEN)) == NULL) {
+			r->bad(arg, "out of memory");
+			break;
+		}
+		if ((st = wire_check_header(p, WIRE_HDR_LEN, max, r->chan,
+		    &hdr)) != WIRE_OK) {
+			r->bad(arg, wire_status_name(st));
+			break;
+		}
+		if (evbuffer_get_length(in) - used < hdr.len)
+			break;
+		if ((p = bufio_span(in, &used, hdr.len)) == NULL) {
+			r->bad(arg, "out of memory");
+			break;
+		}
+		if (r->frame(arg, &hdr, p) == -1)
+			break;
+		used += hdr.len;
+	}
+	evbuffer_drain(in, used);
+}

@@ -16,6 +16,8 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
+#include "wire.h"
+
 #define BUFREAD_CHUNK	(64 * 1024)
 
 /*
@@ -33,5 +35,28 @@ size_t	 bufread_fill(struct bufferevent *, size_t);
  */
 int	 bufio_add2(struct evbuffer *, const void *, size_t, const void *,
 	    size_t);
+
+/*
+ * How a stream's frames are handled: limit(arg) gives the largest frame
+ * accepted before each one, or 0 to stop (paused, closing); frame(arg,
+ * hdr, frame) handles one, or returns -1 to stop with that frame left in
+ * the buffer; bad(arg, why) is told of a header that is not valid.
+ */
+struct bufio_reader {
+	enum wire_channel	  chan;
+	size_t			(*limit)(void *);
+	int			(*frame)(void *, const struct wire_hdr *,
+				    const uint8_t *);
+	void			(*bad)(void *, const char *);
+};
+
+/*
+ * Handle the complete frames at the front of in, in order, in place.
+ * Frames are drained in one evbuffer_drain per input chunk rather than
+ * one per frame (each drain runs the buffer's callbacks); only a frame
+ * that straddles two chunks is pulled up (copied) to be contiguous.
+ */
+void	 bufio_frames(struct evbuffer *, const struct bufio_reader *,
+	    void *);
 
 #endif /* COHORT_BUFIO_H */

@@ -600,37 +600,41 @@ client_read_more(struct client *cl)
 	(void)bufread_fill(cl->bev, batch);
 }
 
+/* The frame reader's view of a client (bufio.h). */
+static size_t
+client_frame_limit(void *arg)
+{
+	struct client	*cl = arg;
+
+	if (cl->dead || cl->closing || cl->paused)
+		return (0);
+	return (config_max_frame(&cl->sc->conf));
+}
+
+static int
+client_frame(void *arg, const struct wire_hdr *hdr, const uint8_t *frame)
+{
+	return (control_dispatch(arg, hdr, frame));
+}
+
+static void
+client_frame_bad(void *arg, const char *why)
+{
+	client_protocol_error(arg, why);
+}
+
+static const struct bufio_reader client_reader = {
+	WIRE_LOCAL, client_frame_limit, client_frame, client_frame_bad
+};
+
 static void
 client_read_cb(struct bufferevent *bev, void *arg)
 {
-	struct client		*cl = arg;
-	struct evbuffer		*in = bufferevent_get_input(bev);
-	struct wire_hdr		 hdr;
-	enum wire_status	 st;
-	uint8_t			 raw[WIRE_HDR_LEN], *frame;
+	struct client	*cl = arg;
 
 	if (cl->hello_done && !cl->dead && !cl->closing && !cl->paused)
 		client_read_more(cl);
-	while (!cl->dead && !cl->closing && !cl->paused) {
-		if (evbuffer_copyout(in, raw, sizeof(raw)) <
-		    (ev_ssize_t)sizeof(raw))
-			return;
-		st = wire_check_header(raw, sizeof(raw),
-		    config_max_frame(&cl->sc->conf), WIRE_LOCAL, &hdr);
-		if (st != WIRE_OK) {
-			client_protocol_error(cl, wire_status_name(st));
-			return;
-		}
-		if (evbuffer_get_length(in) < hdr.len)
-			return;
-		if ((frame = evbuffer_pullup(in, hdr.len)) == NULL) {
-			client_protocol_error(cl, "out of memory");
-			return;
-		}
-		if (control_dispatch(cl, &hdr, frame) == -1)
-			return;
-		evbuffer_drain(in, hdr.len);
-	}
+	bufio_frames(bufferevent_get_input(bev), &client_reader, cl);
 }
 
 /*

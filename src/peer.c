@@ -69,6 +69,7 @@ struct pconn {
 	enum conn_state		 state;
 	int			 outbound;
 	int			 plain;		/* a socket bufferevent, no TLS */
+	int			 rx_noted;	/* last_rx_us set in this read */
 	int			 got_hello;	/* theirs accepted, ACK sent */
 	int			 got_ack;	/* their ACK verified, ECHO sent */
 	uint64_t		 incarnation;
@@ -1010,16 +1011,60 @@ peer_dispatch(struct pconn *c, const struct wire_hdr *hdr, const uint8_t *buf)
 	return (c->state == CONN_DEAD || c->state == CONN_CLOSING ? -1 : 0);
 }
 
+/*
+ * The frame reader's view of a stream (bufio.h): frames while it is in
+ * the handshake or established and its peer's reads are not held back;
+ * before HELLO, small ones only.
+ */
+static size_t
+peer_frame_limit(void *arg)
+{
+	struct pconn	*c = arg;
+
+	if (c->state != CONN_HELLO && c->state != CONN_ESTABLISHED)
+		return (0);
+	if (c->peer != NULL && c->peer->conn == c && c->peer->read_paused)
+		return (0);
+	return (c->state == CONN_ESTABLISHED ?
+	    config_max_frame(&c->sc->conf) : PEER_PREHELLO_MAX);
+}
+
+static int
+peer_frame(void *arg, const struct wire_hdr *hdr, const uint8_t *frame)
+{
+	struct pconn	*c = arg;
+	struct peer	*p = c->peer;
+
+	if (p != NULL) {
+		p->frames_in++;
+		p->bytes_in += hdr->len;
+		/*
+		 * A sign of life; the clock is read once per read callback,
+		 * not per frame (it showed in the profile).
+		 */
+		if (p->conn == c && !c->rx_noted) {
+			p->last_rx_us = now_us();
+			c->rx_noted = 1;
+		}
+	}
+	return (peer_dispatch(c, hdr, frame));
+}
+
+static void
+peer_frame_bad(void *arg, const char *why)
+{
+	peer_protocol_error(arg, why);
+}
+
+static const struct bufio_reader peer_reader = {
+	WIRE_PEER, peer_frame_limit, peer_frame, peer_frame_bad
+};
+
 static void
 peer_read_cb(struct bufferevent *bev, void *arg)
 {
-	struct pconn		*c = arg;
-	struct evbuffer		*in = bufferevent_get_input(bev);
-	struct wire_hdr		 hdr;
-	enum wire_status	 st;
-	uint8_t			 raw[WIRE_HDR_LEN], *frame;
-	size_t			 max;
-	uint64_t		 now = 0;
+	struct pconn	*c = arg;
+	size_t		 max;
 
 	/*
 	 * An established plain stream: take what the kernel has, not the
@@ -1032,38 +1077,8 @@ peer_read_cb(struct bufferevent *bev, void *arg)
 		(void)bufread_fill(bev, max < PEER_READ_BATCH ? max :
 		    PEER_READ_BATCH);
 	}
-	while ((c->state == CONN_HELLO || c->state == CONN_ESTABLISHED) &&
-	    (c->peer == NULL || c->peer->conn != c || !c->peer->read_paused)) {
-		max = c->state == CONN_ESTABLISHED ?
-		    config_max_frame(&c->sc->conf) : PEER_PREHELLO_MAX;
-		if (evbuffer_copyout(in, raw, sizeof(raw)) < (ev_ssize_t)
-		    sizeof(raw))
-			return;
-		st = wire_check_header(raw, sizeof(raw), max, WIRE_PEER, &hdr);
-		if (st != WIRE_OK) {
-			peer_protocol_error(c, wire_status_name(st));
-			return;
-		}
-		if (evbuffer_get_length(in) < hdr.len)
-			return;
-		if ((frame = evbuffer_pullup(in, hdr.len)) == NULL) {
-			peer_protocol_error(c, "out of memory");
-			return;
-		}
-		if (c->peer != NULL) {
-			c->peer->frames_in++;
-			c->peer->bytes_in += hdr.len;
-			/*
-			 * A sign of life; the clock is read once per batch of
-			 * frames, not per frame (it showed in the profile).
-			 */
-			if (c->peer->conn == c && now == 0)
-				c->peer->last_rx_us = now = now_us();
-		}
-		if (peer_dispatch(c, &hdr, frame) == -1)
-			return;
-		evbuffer_drain(in, hdr.len);
-	}
+	c->rx_noted = 0;
+	bufio_frames(bufferevent_get_input(bev), &peer_reader, c);
 }
 
 /* A TLS handshake failed: counted, logged once per address and interval. */
