@@ -88,7 +88,7 @@ struct cohortd {
 	uint64_t		 started_ms;
 	int			 stopping;
 
-	/* peer.c */
+	/* peer.c, peer_handshake.c, peer_flow.c (peer_int.h) */
 	struct peer_list	 peers;
 	struct peer		*peer_index;	/* uthash head, by node id */
 	struct pconn_list	 conns;		/* every peer stream */
@@ -136,7 +136,7 @@ void		 listener_pause(struct cohortd *, struct evconnlistener *, int);
 uint64_t	 now_us(void);
 uint64_t	 wall_ms(void);
 
-/* peer.c */
+/* peer.c; sending and pausing reads: peer_flow.c */
 int		 peer_init(struct cohortd *);
 void		 peer_shutdown(struct cohortd *);
 int		 peer_flushed(struct cohortd *);

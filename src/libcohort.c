@@ -14,6 +14,10 @@
  * output buffer; a blocking call from inside a callback is refused, since
  * the message it was handed points into the input buffer that the call
  * would have to reuse.
+ *
+ * This file holds the handle, its buffers, the frames from the daemon and
+ * the waiting; libcohort_msg.c the calls that send, libcohort_deliver.c
+ * the hand-over of what arrived.  They share libcohort_int.h.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -33,95 +37,12 @@
 
 #include "cohort.h"
 #include "wire.h"
+#include "libcohort_int.h"
 
 #define INBUF_MIN	(256 * 1024)
-/* Publishes are written out once this much is buffered... */
-#define OUT_BATCH	(64 * 1024)
-/* ...and block (backpressure) while more than this is unwritten. */
-#define OUT_MAX		(4 * 1024 * 1024)
 
-/* Something received that waits for delivery. */
-enum item_kind {
-	ITEM_MSG,		/* for the message callback or next_msg */
-	ITEM_REPLY,		/* the answer to an asynchronous request */
-	ITEM_ERROR,		/* an asynchronous failure */
-};
-
-struct item {
-	struct item		*next;
-	enum item_kind		 kind;
-	int			 status;
-	cohort_reply_cb		 cb;
-	void			*arg;
-	struct cohort_msg	*msg;	/* ITEM_MSG, ITEM_REPLY (may be NULL) */
-	char			 text[256];
-};
-
-struct evq {
-	struct cohort_event	 ev;
-	struct evq		*next;
-};
-
-/* An asynchronous request in flight. */
-struct areq {
-	UT_hash_handle		 hh;
-	uint32_t		 req_id;
-	cohort_reply_cb		 cb;
-	void			*arg;
-};
-
-struct cohort {
-	int			 fd;
-	uint8_t			*in;
-	size_t			 in_off;	/* parsed up to here */
-	size_t			 in_len;	/* received up to here */
-	size_t			 in_cap;
-	uint8_t			*out;
-	size_t			 out_off;	/* written up to here */
-	size_t			 out_len;	/* queued up to here */
-	size_t			 out_cap;
-	size_t			 out_retry;	/* see out_write */
-	uint32_t		 next_req;
-	char			 err[256];
-	char			 node_id[COHORT_ID_MAX + 1];
-	char			 cluster[COHORT_ID_MAX + 1];
-	uint64_t		 incarnation;
-	size_t			 max_message;
-	cohort_event_cb		 event_cb;
-	void			*event_arg;
-	cohort_msg_cb		 msg_cb;
-	void			*msg_arg;
-	cohort_error_cb		 error_cb;
-	void			*error_arg;
-	struct evq		*evq_head, **evq_tail;
-	struct item		*items_head, **items_tail;
-	struct areq		*areqs;
-	uint64_t		 async_errors;
-	int			 depth;		/* inside a callback */
-	int			 closed;
-};
-
-/* What a blocking call waits for. */
-struct cohort_wait {
-	uint32_t		 req_id;
-	uint32_t		 type;		/* the expected answer */
-	int			 done;
-	int			 status;
-	struct cohort_member	*members;
-	size_t			 n_members;
-	struct cohort_stat	*stats;
-	size_t			 n_stats;
-	struct cohort_unreached	*unreached;
-	size_t			 n_unreached;
-	struct cohort_msg	*reply;
-};
-
-static int	cohort_fail(struct cohort *, int, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-static int	in_fill(struct cohort *);
-
-static int
-cohort_fail(struct cohort *c, int status, const char *fmt, ...)
+int
+lc_fail(struct cohort *c, int status, const char *fmt, ...)
 {
 	va_list	ap;
 
@@ -263,8 +184,8 @@ mono_ms(void)
 }
 
 /* Milliseconds left before deadline; -1 = forever. */
-static int
-remaining(int64_t deadline)
+int
+lc_remaining(int64_t deadline)
 {
 	int64_t	left;
 
@@ -274,8 +195,8 @@ remaining(int64_t deadline)
 	return (left < 0 ? 0 : (int)left);
 }
 
-static int64_t
-deadline_of(int timeout_ms)
+int64_t
+lc_deadline_of(int timeout_ms)
 {
 	return (timeout_ms < 0 ? -1 : mono_ms() + timeout_ms);
 }
@@ -292,8 +213,8 @@ fd_nonblock(int fd)
 
 /* Output */
 
-static int
-out_reserve(struct cohort *c, size_t n)
+int
+lc_out_reserve(struct cohort *c, size_t n)
 {
 	uint8_t	*p;
 	size_t	 cap;
@@ -314,7 +235,7 @@ out_reserve(struct cohort *c, size_t n)
 	while (cap - c->out_len < n)
 		cap *= 2;
 	if ((p = realloc(c->out, cap)) == NULL)
-		return (cohort_fail(c, COHORT_ERR_NOMEM, "out of memory for "
+		return (lc_fail(c, COHORT_ERR_NOMEM, "out of memory for "
 		    "%zu bytes of output", cap));
 	c->out = p;
 	c->out_cap = cap;
@@ -326,8 +247,8 @@ out_reserve(struct cohort *c, size_t n)
  * the socket is full, the next try waits until another OUT_BATCH is
  * queued (out_retry), rather than a system call per publish.
  */
-static int
-out_write(struct cohort *c)
+int
+lc_out_write(struct cohort *c)
 {
 	ssize_t	n;
 
@@ -345,15 +266,15 @@ out_write(struct cohort *c)
 			return (COHORT_OK);
 		}
 		c->closed = 1;
-		return (cohort_fail(c, COHORT_ERR_CLOSED, "write to cohortd: "
+		return (lc_fail(c, COHORT_ERR_CLOSED, "write to cohortd: "
 		    "%s", strerror(errno)));
 	}
 	c->out_off = c->out_len = c->out_retry = 0;
 	return (COHORT_OK);
 }
 
-static size_t
-out_pending(const struct cohort *c)
+size_t
+lc_out_pending(const struct cohort *c)
 {
 	return (c->out_len - c->out_off);
 }
@@ -363,28 +284,29 @@ out_pending(const struct cohort *c)
  * Meanwhile whatever the daemon sends is read into the input buffer
  * (parsed later): both ends blocked on writing would be a deadlock.
  */
-static int
-out_drain(struct cohort *c, size_t keep, int64_t deadline)
+int
+lc_out_drain(struct cohort *c, size_t keep, int64_t deadline)
 {
 	struct pollfd	pfd;
 	int		rv;
 
 	for (;;) {
-		if ((rv = out_write(c)) != COHORT_OK)
+		if ((rv = lc_out_write(c)) != COHORT_OK)
 			return (rv);
-		if (out_pending(c) <= keep)
+		if (lc_out_pending(c) <= keep)
 			return (COHORT_OK);
 		pfd.fd = c->fd;
 		pfd.events = POLLOUT | POLLIN;
-		rv = poll(&pfd, 1, remaining(deadline));
+		rv = poll(&pfd, 1, lc_remaining(deadline));
 		if (rv == 0)
-			return (cohort_fail(c, COHORT_ERR_TIMEOUT, "cohortd "
+			return (lc_fail(c, COHORT_ERR_TIMEOUT, "cohortd "
 			    "does not read its socket (%zu bytes waiting)",
-			    out_pending(c)));
+			    lc_out_pending(c)));
 		if (rv == -1 && errno != EINTR)
-			return (cohort_fail(c, COHORT_ERR_SYS, "poll: %s",
+			return (lc_fail(c, COHORT_ERR_SYS, "poll: %s",
 			    strerror(errno)));
-		if (rv > 0 && (pfd.revents & POLLIN) && (rv = in_fill(c)) < 0)
+		if (rv > 0 && (pfd.revents & POLLIN) &&
+		    (rv = lc_in_fill(c)) < 0)
 			return (rv);
 	}
 }
@@ -392,14 +314,14 @@ out_drain(struct cohort *c, size_t keep, int64_t deadline)
 int
 cohort_flush(struct cohort *c, int timeout_ms)
 {
-	return (out_drain(c, 0, deadline_of(timeout_ms)));
+	return (lc_out_drain(c, 0, lc_deadline_of(timeout_ms)));
 }
 
 /* Input */
 
 /* Read what the socket has now; > 0 bytes read, 0 none, < 0 error. */
-static int
-in_fill(struct cohort *c)
+int
+lc_in_fill(struct cohort *c)
 {
 	ssize_t	 n;
 	size_t	 ncap;
@@ -416,7 +338,7 @@ in_fill(struct cohort *c)
 			return (0);	/* cannot move the buffer now */
 		ncap = c->in_cap ? c->in_cap * 2 : INBUF_MIN;
 		if ((p = realloc(c->in, ncap)) == NULL)
-			return (cohort_fail(c, COHORT_ERR_NOMEM, "out of "
+			return (lc_fail(c, COHORT_ERR_NOMEM, "out of "
 			    "memory for %zu bytes of input", ncap));
 		c->in = p;
 		c->in_cap = ncap;
@@ -428,13 +350,13 @@ in_fill(struct cohort *c)
 	}
 	if (n == 0) {
 		c->closed = 1;
-		return (cohort_fail(c, COHORT_ERR_CLOSED, "cohortd closed the "
+		return (lc_fail(c, COHORT_ERR_CLOSED, "cohortd closed the "
 		    "connection"));
 	}
 	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 		return (0);
 	c->closed = 1;
-	return (cohort_fail(c, COHORT_ERR_CLOSED, "read from cohortd: %s",
+	return (lc_fail(c, COHORT_ERR_CLOSED, "read from cohortd: %s",
 	    strerror(errno)));
 }
 
@@ -448,8 +370,8 @@ item_push(struct cohort *c, struct item *it)
 	c->items_tail = &it->next;
 }
 
-static struct item *
-item_pop(struct cohort *c)
+struct item *
+lc_item_pop(struct cohort *c)
 {
 	struct item	*it = c->items_head;
 
@@ -510,7 +432,7 @@ queue_event(struct cohort *c, const struct wire_ctl_event *e)
 	struct evq	*q;
 
 	if ((q = calloc(1, sizeof(*q))) == NULL)
-		return (cohort_fail(c, COHORT_ERR_NOMEM, "out of memory"));
+		return (lc_fail(c, COHORT_ERR_NOMEM, "out of memory"));
 	strlcpy(q->ev.node, e->node, sizeof(q->ev.node));
 	q->ev.state = (enum cohort_state)e->state;
 	q->ev.prev_state = (enum cohort_state)e->prev_state;
@@ -535,7 +457,7 @@ async_error(struct cohort *c, struct cohort_wait *w, int status,
 		return (COHORT_OK);
 	}
 	if ((it = calloc(1, sizeof(*it))) == NULL)
-		return (cohort_fail(c, COHORT_ERR_NOMEM, "out of memory"));
+		return (lc_fail(c, COHORT_ERR_NOMEM, "out of memory"));
 	it->kind = ITEM_ERROR;
 	it->status = status;
 	strlcpy(it->text, text, sizeof(it->text));
@@ -560,7 +482,7 @@ async_reply(struct cohort *c, struct cohort_wait *w, uint32_t req_id,
 		if (wm != NULL)
 			msg_view(&view, wm);
 		else
-			cohort_fail(c, status, "%s", text);
+			lc_fail(c, status, "%s", text);
 		c->depth++;
 		ar->cb(c, status, wm ? &view : NULL, ar->arg);
 		c->depth--;
@@ -571,7 +493,7 @@ async_reply(struct cohort *c, struct cohort_wait *w, uint32_t req_id,
 	    (wm != NULL && (it->msg = msg_copy(wm)) == NULL)) {
 		free(it);
 		free(ar);
-		cohort_fail(c, COHORT_ERR_NOMEM, "out of memory");
+		lc_fail(c, COHORT_ERR_NOMEM, "out of memory");
 		return (-1);
 	}
 	it->kind = ITEM_REPLY;
@@ -609,21 +531,21 @@ read_members(struct cohort *c, const uint8_t *buf, size_t len,
 	uint32_t		req_id, count, i;
 
 	if (wire_members_begin(buf, len, &r, &req_id, &count) != WIRE_OK)
-		return (cohort_fail(c, COHORT_ERR_PROTO, "malformed member "
+		return (lc_fail(c, COHORT_ERR_PROTO, "malformed member "
 		    "list from cohortd"));
 	if (w == NULL || req_id != w->req_id || w->type != WT_CTL_MEMBERS)
-		return (cohort_fail(c, COHORT_ERR_PROTO, "unexpected member "
+		return (lc_fail(c, COHORT_ERR_PROTO, "unexpected member "
 		    "list from cohortd"));
 	if ((w->members = calloc(count ? count : 1,
 	    sizeof(*w->members))) == NULL)
-		return (cohort_fail(c, COHORT_ERR_NOMEM, "out of memory"));
+		return (lc_fail(c, COHORT_ERR_NOMEM, "out of memory"));
 	for (i = 0; i < count; i++) {
 		if (wire_members_next(&r, &m) != WIRE_OK)
 			break;
 		member_from_wire(&w->members[i], &m);
 	}
 	if (i < count || wire_members_end(&r) != WIRE_OK)
-		return (cohort_fail(c, COHORT_ERR_PROTO, "malformed member "
+		return (lc_fail(c, COHORT_ERR_PROTO, "malformed member "
 		    "list from cohortd"));
 	w->n_members = count;
 	w->done = 1;
@@ -642,13 +564,13 @@ read_stats(struct cohort *c, const uint8_t *buf, size_t len,
 	size_t			 cap = 64;
 
 	if (wire_stats_begin(buf, len, &r, &req_id, &nsec) != WIRE_OK)
-		return (cohort_fail(c, COHORT_ERR_PROTO, "malformed "
+		return (lc_fail(c, COHORT_ERR_PROTO, "malformed "
 		    "statistics from cohortd"));
 	if (w == NULL || req_id != w->req_id || w->type != WT_CTL_STATS)
-		return (cohort_fail(c, COHORT_ERR_PROTO, "unexpected "
+		return (lc_fail(c, COHORT_ERR_PROTO, "unexpected "
 		    "statistics from cohortd"));
 	if ((w->stats = calloc(cap, sizeof(*w->stats))) == NULL)
-		return (cohort_fail(c, COHORT_ERR_NOMEM, "out of memory"));
+		return (lc_fail(c, COHORT_ERR_NOMEM, "out of memory"));
 	for (i = 0; i < nsec && !r.bad; i++) {
 		if (wire_stats_next_section(&r, kind, name, &nkv) != WIRE_OK)
 			break;
@@ -656,7 +578,7 @@ read_stats(struct cohort *c, const uint8_t *buf, size_t len,
 			if (w->n_stats == cap) {
 				if ((tmp = reallocarray(w->stats, cap * 2,
 				    sizeof(*tmp))) == NULL)
-					return (cohort_fail(c,
+					return (lc_fail(c,
 					    COHORT_ERR_NOMEM, "out of memory"));
 				w->stats = tmp;
 				cap *= 2;
@@ -670,7 +592,7 @@ read_stats(struct cohort *c, const uint8_t *buf, size_t len,
 		}
 	}
 	if (r.bad || wire_stats_end(&r) != WIRE_OK)
-		return (cohort_fail(c, COHORT_ERR_PROTO, "malformed "
+		return (lc_fail(c, COHORT_ERR_PROTO, "malformed "
 		    "statistics from cohortd"));
 	w->done = 1;
 	w->status = COHORT_OK;
@@ -690,12 +612,12 @@ read_result(struct cohort *c, const uint8_t *buf, size_t len,
 	int			 mine, rv = COHORT_OK;
 
 	if (wire_result_begin(buf, len, &r, &req_id, &sent, &n) != WIRE_OK)
-		return (cohort_fail(c, COHORT_ERR_PROTO, "malformed send "
+		return (lc_fail(c, COHORT_ERR_PROTO, "malformed send "
 		    "result from cohortd"));
 	mine = w != NULL && w->req_id == req_id &&
 	    w->type == WT_CTL_PUB_RESULT;
 	if (mine && n > 0 && (v = calloc(n, sizeof(*v))) == NULL)
-		return (cohort_fail(c, COHORT_ERR_NOMEM, "out of memory"));
+		return (lc_fail(c, COHORT_ERR_NOMEM, "out of memory"));
 	for (i = 0; i < n && rv == COHORT_OK; i++) {
 		if (wire_result_next(&r, &u) != WIRE_OK)
 			break;
@@ -705,13 +627,13 @@ read_result(struct cohort *c, const uint8_t *buf, size_t len,
 			strlcpy(v[i].node, u.node, sizeof(v[i].node));
 			v[i].status = status_of_reason(u.reason);
 			v[i].reason = wire_reason_name(u.reason);
-			cohort_fail(c, COHORT_ERR_UNREACHABLE, "%s", text);
+			lc_fail(c, COHORT_ERR_UNREACHABLE, "%s", text);
 		} else
 			rv = async_error(c, w, COHORT_ERR_UNREACHABLE, text);
 	}
 	if (i < n || wire_result_end(&r) != WIRE_OK) {
 		free(v);
-		return (cohort_fail(c, COHORT_ERR_PROTO, "malformed send "
+		return (lc_fail(c, COHORT_ERR_PROTO, "malformed send "
 		    "result from cohortd"));
 	}
 	if (mine) {
@@ -731,17 +653,17 @@ read_error(struct cohort *c, const uint8_t *buf, size_t len,
 	int			status;
 
 	if (wire_decode_ctl_error(buf, len, &e) != WIRE_OK)
-		return (cohort_fail(c, COHORT_ERR_PROTO, "malformed error "
+		return (lc_fail(c, COHORT_ERR_PROTO, "malformed error "
 		    "frame from cohortd"));
 	status = status_of_reason(e.code);
 	if (e.req_id == 0) {
 		/* About the connection itself: the daemon closes it. */
 		c->closed = 1;
-		return (cohort_fail(c, COHORT_ERR_REFUSED, "cohortd: %s",
+		return (lc_fail(c, COHORT_ERR_REFUSED, "cohortd: %s",
 		    e.text));
 	}
 	if (w != NULL && e.req_id == w->req_id) {
-		cohort_fail(c, status, "%s", e.text);
+		lc_fail(c, status, "%s", e.text);
 		w->done = 1;
 		w->status = status;
 		return (COHORT_OK);
@@ -764,13 +686,13 @@ read_msg(struct cohort *c, const uint8_t *buf, size_t len,
 	struct item		*it;
 
 	if (wire_decode_ctl_msg(buf, len, &wm) != WIRE_OK)
-		return (cohort_fail(c, COHORT_ERR_PROTO, "malformed message "
+		return (lc_fail(c, COHORT_ERR_PROTO, "malformed message "
 		    "from cohortd"));
 	if (wm.flags & DATA_REPLY) {
 		if (w != NULL && w->type == WT_CTL_MSG &&
 		    wm.req_id == w->req_id) {
 			if ((w->reply = msg_copy(&wm)) == NULL)
-				return (cohort_fail(c, COHORT_ERR_NOMEM,
+				return (lc_fail(c, COHORT_ERR_NOMEM,
 				    "out of memory"));
 			w->done = 1;
 			w->status = COHORT_OK;
@@ -791,7 +713,7 @@ read_msg(struct cohort *c, const uint8_t *buf, size_t len,
 	if ((it = calloc(1, sizeof(*it))) == NULL ||
 	    (it->msg = msg_copy(&wm)) == NULL) {
 		free(it);
-		return (cohort_fail(c, COHORT_ERR_NOMEM, "out of memory"));
+		return (lc_fail(c, COHORT_ERR_NOMEM, "out of memory"));
 	}
 	it->kind = ITEM_MSG;
 	item_push(c, it);
@@ -810,7 +732,7 @@ read_frame(struct cohort *c, const struct wire_hdr *hdr, const uint8_t *buf,
 		return (read_msg(c, buf, hdr->len, w));
 	case WT_CTL_EVENT:
 		if (wire_decode_ctl_event(buf, hdr->len, &ev) != WIRE_OK)
-			return (cohort_fail(c, COHORT_ERR_PROTO, "malformed "
+			return (lc_fail(c, COHORT_ERR_PROTO, "malformed "
 			    "event from cohortd"));
 		return (queue_event(c, &ev));
 	case WT_CTL_ERROR:
@@ -824,7 +746,7 @@ read_frame(struct cohort *c, const struct wire_hdr *hdr, const uint8_t *buf,
 	case WT_CTL_OK:
 		if (wire_decode_ctl_req(buf, hdr->len, hdr->type, &r) !=
 		    WIRE_OK)
-			return (cohort_fail(c, COHORT_ERR_PROTO, "malformed "
+			return (lc_fail(c, COHORT_ERR_PROTO, "malformed "
 			    "answer from cohortd"));
 		if (w != NULL && r.req_id == w->req_id &&
 		    w->type == WT_CTL_OK) {
@@ -833,13 +755,13 @@ read_frame(struct cohort *c, const struct wire_hdr *hdr, const uint8_t *buf,
 		}
 		return (COHORT_OK);
 	}
-	return (cohort_fail(c, COHORT_ERR_PROTO, "unexpected %s frame from "
+	return (lc_fail(c, COHORT_ERR_PROTO, "unexpected %s frame from "
 	    "cohortd", wire_type_name(hdr->type)));
 }
 
 /* Handle every complete frame received, or until w is answered. */
-static int
-cohort_parse(struct cohort *c, struct cohort_wait *w)
+int
+lc_parse(struct cohort *c, struct cohort_wait *w)
 {
 	struct wire_hdr		hdr;
 	enum wire_status	st;
@@ -855,7 +777,7 @@ cohort_parse(struct cohort *c, struct cohort_wait *w)
 			break;
 		if (st != WIRE_OK) {
 			c->closed = 1;
-			return (cohort_fail(c, COHORT_ERR_PROTO, "from "
+			return (lc_fail(c, COHORT_ERR_PROTO, "from "
 			    "cohortd: %s", wire_status_name(st)));
 		}
 		frame = c->in + c->in_off;
@@ -866,36 +788,76 @@ cohort_parse(struct cohort *c, struct cohort_wait *w)
 	return (rv);
 }
 
+/* Waiting */
+
+/* Blocking calls may not run inside callbacks: see the top of the file. */
+int
+lc_may_block(struct cohort *c)
+{
+	if (c->depth > 0)
+		return (lc_fail(c, COHORT_ERR_INVAL, "blocking call from "
+		    "inside a callback: use cohort_publish(), cohort_reply() "
+		    "or cohort_request_async()"));
+	if (c->closed)
+		return (lc_fail(c, COHORT_ERR_CLOSED, "cohortd closed the "
+		    "connection"));
+	return (COHORT_OK);
+}
+
 /* Block until w is answered, or the deadline passes. */
-static int
-cohort_wait_for(struct cohort *c, struct cohort_wait *w, int64_t deadline)
+int
+lc_wait_for(struct cohort *c, struct cohort_wait *w, int64_t deadline)
 {
 	struct pollfd	pfd;
 	int		rv;
 
 	for (;;) {
-		if ((rv = cohort_parse(c, w)) != COHORT_OK)
+		if ((rv = lc_parse(c, w)) != COHORT_OK)
 			return (rv);
 		if (w->done)
 			return (w->status);
 		if (c->closed)
-			return (cohort_fail(c, COHORT_ERR_CLOSED, "cohortd "
+			return (lc_fail(c, COHORT_ERR_CLOSED, "cohortd "
 			    "closed the connection"));
 		pfd.fd = c->fd;
 		pfd.events = POLLIN;
-		rv = poll(&pfd, 1, remaining(deadline));
+		rv = poll(&pfd, 1, lc_remaining(deadline));
 		if (rv == 0)
-			return (cohort_fail(c, COHORT_ERR_TIMEOUT, "no answer "
+			return (lc_fail(c, COHORT_ERR_TIMEOUT, "no answer "
 			    "from cohortd in time"));
 		if (rv == -1) {
 			if (errno == EINTR)
 				continue;
-			return (cohort_fail(c, COHORT_ERR_SYS, "poll: %s",
+			return (lc_fail(c, COHORT_ERR_SYS, "poll: %s",
 			    strerror(errno)));
 		}
-		if ((rv = in_fill(c)) < 0)
+		if ((rv = lc_in_fill(c)) < 0)
 			return (rv);
 	}
+}
+
+/* Wait for input once; 0 on timeout. */
+int
+lc_wait_input(struct cohort *c, int64_t deadline)
+{
+	struct pollfd	pfd;
+	int		rv;
+
+	if ((rv = lc_out_write(c)) != COHORT_OK)
+		return (rv);
+	pfd.fd = c->fd;
+	pfd.events = POLLIN | (lc_out_pending(c) > 0 ? POLLOUT : 0);
+	rv = poll(&pfd, 1, lc_remaining(deadline));
+	if (rv == -1 && errno != EINTR)
+		return (lc_fail(c, COHORT_ERR_SYS, "poll: %s",
+		    strerror(errno)));
+	if (rv <= 0)
+		return (0);
+	if ((rv = lc_in_fill(c)) < 0 && c->in_len == c->in_off)
+		return (rv);
+	if ((rv = lc_parse(c, NULL)) != COHORT_OK)
+		return (rv);
+	return (1);
 }
 
 /* Connecting */
@@ -916,21 +878,21 @@ cohort_handshake(struct cohort *c, int64_t deadline)
 	h.pid = (uint32_t)getpid();
 	strlcpy(h.name, getprogname() ? getprogname() : "libcohort",
 	    sizeof(h.name));
-	if ((rv = out_reserve(c, sizeof(buf))) != COHORT_OK)
+	if ((rv = lc_out_reserve(c, sizeof(buf))) != COHORT_OK)
 		return (rv);
 	c->out_len += wire_encode_ctl_hello(c->out, c->out_cap, &h);
-	if ((rv = out_drain(c, 0, deadline)) != COHORT_OK) {
+	if ((rv = lc_out_drain(c, 0, deadline)) != COHORT_OK) {
 		/*
 		 * A daemon that refuses us (limits, allow-lists) says why
 		 * and hangs up, maybe before reading our HELLO: the reason
 		 * may be waiting to be read.
 		 */
-		while (in_fill(c) > 0)
+		while (lc_in_fill(c) > 0)
 			;
 		if (wire_check_header(c->in, c->in_len, WIRE_FRAME_CEILING,
 		    WIRE_LOCAL, &hdr) == WIRE_OK && c->in_len >= hdr.len &&
 		    hdr.type == WT_CTL_ERROR)
-			return (cohort_parse(c, NULL));
+			return (lc_parse(c, NULL));
 		return (rv);
 	}
 	for (;;) {
@@ -939,21 +901,21 @@ cohort_handshake(struct cohort *c, int64_t deadline)
 			break;
 		pfd.fd = c->fd;
 		pfd.events = POLLIN;
-		rv = poll(&pfd, 1, remaining(deadline));
+		rv = poll(&pfd, 1, lc_remaining(deadline));
 		if (rv == 0)
-			return (cohort_fail(c, COHORT_ERR_TIMEOUT, "cohortd did "
+			return (lc_fail(c, COHORT_ERR_TIMEOUT, "cohortd did "
 			    "not answer the handshake in time"));
 		if (rv == -1 && errno != EINTR)
-			return (cohort_fail(c, COHORT_ERR_SYS, "poll: %s",
+			return (lc_fail(c, COHORT_ERR_SYS, "poll: %s",
 			    strerror(errno)));
-		if ((rv = in_fill(c)) < 0)
+		if ((rv = lc_in_fill(c)) < 0)
 			return (rv);
 	}
 	if (hdr.type == WT_CTL_ERROR)
-		return (cohort_parse(c, NULL));
+		return (lc_parse(c, NULL));
 	if (hdr.type != WT_CTL_WELCOME ||
 	    wire_decode_ctl_welcome(c->in, hdr.len, &wel) != WIRE_OK)
-		return (cohort_fail(c, COHORT_ERR_PROTO, "bad handshake "
+		return (lc_fail(c, COHORT_ERR_PROTO, "bad handshake "
 		    "answer from cohortd"));
 	strlcpy(c->node_id, wel.node_id, sizeof(c->node_id));
 	strlcpy(c->cluster, wel.cluster, sizeof(c->cluster));
@@ -968,7 +930,7 @@ cohort_open(struct cohort **cp, const char *path, int timeout_ms)
 {
 	struct sockaddr_un	 sun;
 	struct cohort		*c;
-	int64_t			 deadline = deadline_of(timeout_ms);
+	int64_t			 deadline = lc_deadline_of(timeout_ms);
 
 	if ((*cp = c = calloc(1, sizeof(*c))) == NULL)
 		return (COHORT_ERR_NOMEM);
@@ -983,19 +945,19 @@ cohort_open(struct cohort **cp, const char *path, int timeout_ms)
 	sun.sun_family = AF_UNIX;
 	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
 	    sizeof(sun.sun_path))
-		return (cohort_fail(c, COHORT_ERR_INVAL, "socket path too "
+		return (lc_fail(c, COHORT_ERR_INVAL, "socket path too "
 		    "long: %s", path));
 	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return (cohort_fail(c, COHORT_ERR_SYS, "socket: %s",
+		return (lc_fail(c, COHORT_ERR_SYS, "socket: %s",
 		    strerror(errno)));
 	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		return (cohort_fail(c, COHORT_ERR_CONNECT, "cannot connect to "
+		return (lc_fail(c, COHORT_ERR_CONNECT, "cannot connect to "
 		    "cohortd at %s: %s%s", path, strerror(errno),
 		    errno == ENOENT || errno == ECONNREFUSED ?
 		    " (is cohortd running? set COHORT_SOCKET or -s)" :
 		    errno == EACCES ? " (join the socket's group)" : ""));
 	if (fd_nonblock(c->fd) == -1)
-		return (cohort_fail(c, COHORT_ERR_SYS, "fcntl: %s",
+		return (lc_fail(c, COHORT_ERR_SYS, "fcntl: %s",
 		    strerror(errno)));
 	return (cohort_handshake(c, deadline));
 }
@@ -1011,15 +973,15 @@ cohort_close(struct cohort *c)
 		return;
 	if (c->fd != -1) {
 		/* Whatever was published goes out before we hang up. */
-		if (!c->closed && out_pending(c) > 0)
-			(void)out_drain(c, 0, deadline_of(5000));
+		if (!c->closed && lc_out_pending(c) > 0)
+			(void)lc_out_drain(c, 0, lc_deadline_of(5000));
 		close(c->fd);
 	}
 	while ((q = c->evq_head) != NULL) {
 		c->evq_head = q->next;
 		free(q);
 	}
-	while ((it = item_pop(c)) != NULL) {
+	while ((it = lc_item_pop(c)) != NULL) {
 		free(it->msg);
 		free(it);
 	}
@@ -1030,585 +992,4 @@ cohort_close(struct cohort *c)
 	free(c->in);
 	free(c->out);
 	free(c);
-}
-
-/* Requests */
-
-/* Blocking calls may not run inside callbacks: see the top of the file. */
-static int
-cohort_may_block(struct cohort *c)
-{
-	if (c->depth > 0)
-		return (cohort_fail(c, COHORT_ERR_INVAL, "blocking call from "
-		    "inside a callback: use cohort_publish(), cohort_reply() "
-		    "or cohort_request_async()"));
-	if (c->closed)
-		return (cohort_fail(c, COHORT_ERR_CLOSED, "cohortd closed the "
-		    "connection"));
-	return (COHORT_OK);
-}
-
-/* Send the frame already appended to the output, and wait for w. */
-static int
-cohort_call(struct cohort *c, struct cohort_wait *w, int64_t deadline)
-{
-	int	rv;
-
-	if ((rv = out_drain(c, 0, deadline)) != COHORT_OK)
-		return (rv);
-	return (cohort_wait_for(c, w, deadline));
-}
-
-/* A request that carries only its id: MEMBERS_REQ, STATS_REQ. */
-static int
-cohort_simple(struct cohort *c, uint32_t type, struct cohort_wait *w,
-    int timeout_ms)
-{
-	struct wire_ctl_req	r;
-	int			rv;
-
-	if ((rv = cohort_may_block(c)) != COHORT_OK ||
-	    (rv = out_reserve(c, WIRE_HDR_LEN + 4)) != COHORT_OK)
-		return (rv);
-	w->req_id = r.req_id = ++c->next_req;
-	c->out_len += wire_encode_ctl_req(c->out + c->out_len,
-	    c->out_cap - c->out_len, type, &r);
-	return (cohort_call(c, w, deadline_of(timeout_ms)));
-}
-
-int
-cohort_members(struct cohort *c, struct cohort_member **list, size_t *count,
-    int timeout_ms)
-{
-	struct cohort_wait	w;
-	int			rv;
-
-	memset(&w, 0, sizeof(w));
-	w.type = WT_CTL_MEMBERS;
-	rv = cohort_simple(c, WT_CTL_MEMBERS_REQ, &w, timeout_ms);
-	if (rv != COHORT_OK) {
-		free(w.members);
-		w.members = NULL;
-		w.n_members = 0;
-	}
-	*list = w.members;
-	*count = w.n_members;
-	return (rv);
-}
-
-void
-cohort_members_free(struct cohort_member *list)
-{
-	free(list);
-}
-
-int
-cohort_stats(struct cohort *c, struct cohort_stat **list, size_t *count,
-    int timeout_ms)
-{
-	struct cohort_wait	w;
-	int			rv;
-
-	memset(&w, 0, sizeof(w));
-	w.type = WT_CTL_STATS;
-	rv = cohort_simple(c, WT_CTL_STATS_REQ, &w, timeout_ms);
-	if (rv != COHORT_OK) {
-		free(w.stats);
-		w.stats = NULL;
-		w.n_stats = 0;
-	}
-	*list = w.stats;
-	*count = w.n_stats;
-	return (rv);
-}
-
-void
-cohort_stats_free(struct cohort_stat *list)
-{
-	free(list);
-}
-
-/* CTL_WATCH and CTL_LOG_LEVEL: an on/off switch, answered by CTL_OK. */
-static int
-cohort_switch(struct cohort *c, uint32_t type, int on, int timeout_ms)
-{
-	struct wire_ctl_watch	m;
-	struct cohort_wait	w;
-	int			rv;
-
-	if ((rv = cohort_may_block(c)) != COHORT_OK ||
-	    (rv = out_reserve(c, WIRE_HDR_LEN + 8)) != COHORT_OK)
-		return (rv);
-	memset(&w, 0, sizeof(w));
-	w.type = WT_CTL_OK;
-	w.req_id = m.req_id = ++c->next_req;
-	m.on = on ? 1 : 0;
-	c->out_len += wire_encode_ctl_switch(c->out + c->out_len,
-	    c->out_cap - c->out_len, type, &m);
-	return (cohort_call(c, &w, deadline_of(timeout_ms)));
-}
-
-int
-cohort_watch(struct cohort *c, int on, int timeout_ms)
-{
-	return (cohort_switch(c, WT_CTL_WATCH, on, timeout_ms));
-}
-
-int
-cohort_log_level(struct cohort *c, int debug, int timeout_ms)
-{
-	return (cohort_switch(c, WT_CTL_LOG_LEVEL, debug, timeout_ms));
-}
-
-int
-cohort_reload(struct cohort *c, int timeout_ms)
-{
-	struct cohort_wait	w;
-
-	memset(&w, 0, sizeof(w));
-	w.type = WT_CTL_OK;
-	return (cohort_simple(c, WT_CTL_RELOAD, &w, timeout_ms));
-}
-
-static int
-cohort_sub_common(struct cohort *c, uint32_t type, const char *pattern,
-    int timeout_ms)
-{
-	struct wire_ctl_sub	m;
-	struct cohort_wait	w;
-	size_t			n;
-	int			rv;
-
-	if ((rv = cohort_may_block(c)) != COHORT_OK)
-		return (rv);
-	if (pattern == NULL || strlen(pattern) > WIRE_SUBJECT_MAX)
-		return (cohort_fail(c, COHORT_ERR_INVAL, "subscription "
-		    "pattern missing or longer than %d bytes",
-		    WIRE_SUBJECT_MAX));
-	if ((rv = out_reserve(c, WIRE_HDR_LEN + 8 + WIRE_SUBJECT_MAX)) !=
-	    COHORT_OK)
-		return (rv);
-	memset(&w, 0, sizeof(w));
-	w.type = WT_CTL_OK;
-	w.req_id = m.req_id = ++c->next_req;
-	strlcpy(m.pattern, pattern, sizeof(m.pattern));
-	n = wire_encode_ctl_sub(c->out + c->out_len, c->out_cap - c->out_len,
-	    type, &m);
-	c->out_len += n;
-	return (cohort_call(c, &w, deadline_of(timeout_ms)));
-}
-
-int
-cohort_subscribe(struct cohort *c, const char *pattern, int timeout_ms)
-{
-	return (cohort_sub_common(c, WT_CTL_SUB, pattern, timeout_ms));
-}
-
-int
-cohort_unsubscribe(struct cohort *c, const char *pattern, int timeout_ms)
-{
-	return (cohort_sub_common(c, WT_CTL_UNSUB, pattern, timeout_ms));
-}
-
-/*
- * Append one CTL_PUB to the output buffer; returns its request id in
- * *req_id.  The body is copied once, into the buffer the kernel reads.
- */
-static int
-pub_append(struct cohort *c, uint8_t mode, uint32_t flags,
-    const char *const *targets, size_t ntargets, const char *subject,
-    const void *data, size_t len, uint32_t timeout_ms, uint32_t *req_id)
-{
-	struct wire_ctl_pub	m;
-	size_t			i, need, hlen;
-	int			rv;
-
-	if (subject == NULL || strlen(subject) > WIRE_SUBJECT_MAX)
-		return (cohort_fail(c, COHORT_ERR_INVAL, "subject missing or "
-		    "longer than %d bytes", WIRE_SUBJECT_MAX));
-	if (ntargets > WIRE_TARGETS_MAX)
-		return (cohort_fail(c, COHORT_ERR_INVAL, "more than %d target "
-		    "nodes", WIRE_TARGETS_MAX));
-	if (len > 0 && data == NULL)
-		return (cohort_fail(c, COHORT_ERR_INVAL, "no data"));
-	if (c->max_message > 0 && len > c->max_message)
-		return (cohort_fail(c, COHORT_ERR_TOO_BIG, "message of %zu "
-		    "bytes is larger than limits.max_message_size (%zu)", len,
-		    c->max_message));
-	need = WIRE_HDR_LEN + 32 + WIRE_SUBJECT_MAX + len;
-	for (i = 0; i < ntargets; i++) {
-		if (targets[i] == NULL || strlen(targets[i]) > WIRE_ID_MAX)
-			return (cohort_fail(c, COHORT_ERR_INVAL, "node id "
-			    "missing or longer than %d bytes", WIRE_ID_MAX));
-		need += 2 + strlen(targets[i]);
-	}
-	if ((rv = out_reserve(c, need)) != COHORT_OK)
-		return (rv);
-	memset(&m, 0, sizeof(m));
-	m.req_id = *req_id = ++c->next_req;
-	m.flags = flags;
-	m.mode = mode;
-	m.timeout_ms = timeout_ms;
-	m.ntargets = (uint16_t)ntargets;
-	strlcpy(m.subject, subject, sizeof(m.subject));
-	hlen = wire_encode_ctl_pub_head(c->out + c->out_len,
-	    c->out_cap - c->out_len, &m, targets, len);
-	if (hlen == 0)
-		return (cohort_fail(c, COHORT_ERR_INVAL, "message does not "
-		    "fit in a frame"));
-	if (len > 0)
-		memcpy(c->out + c->out_len + hlen, data, len);
-	c->out_len += hlen + len;
-	return (COHORT_OK);
-}
-
-/* A publish that waits for CTL_PUB_RESULT. */
-static int
-pub_call(struct cohort *c, uint8_t mode, uint32_t flags,
-    const char *const *targets, size_t ntargets, const char *subject,
-    const void *data, size_t len, struct cohort_unreached **unreached,
-    size_t *n_unreached, int timeout_ms)
-{
-	struct cohort_wait	w;
-	int			rv;
-
-	if (unreached != NULL) {
-		*unreached = NULL;
-		*n_unreached = 0;
-	}
-	if ((rv = cohort_may_block(c)) != COHORT_OK)
-		return (rv);
-	memset(&w, 0, sizeof(w));
-	w.type = WT_CTL_PUB_RESULT;
-	if ((rv = pub_append(c, mode, flags | PUB_ACK, targets, ntargets,
-	    subject, data, len, 0, &w.req_id)) != COHORT_OK)
-		return (rv);
-	rv = cohort_call(c, &w, deadline_of(timeout_ms));
-	if (unreached != NULL && w.n_unreached > 0) {
-		*unreached = w.unreached;
-		*n_unreached = w.n_unreached;
-	} else
-		free(w.unreached);
-	return (rv);
-}
-
-int
-cohort_send(struct cohort *c, const char *node, const char *subject,
-    const void *data, size_t len, int timeout_ms)
-{
-	return (pub_call(c, PUB_UNICAST, 0, &node, 1, subject, data, len,
-	    NULL, NULL, timeout_ms));
-}
-
-int
-cohort_multicast(struct cohort *c, const char *const *nodes, size_t n,
-    const char *subject, const void *data, size_t len,
-    struct cohort_unreached **unreached, size_t *n_unreached, int timeout_ms)
-{
-	if (n == 0)
-		return (cohort_fail(c, COHORT_ERR_INVAL, "multicast to no "
-		    "node"));
-	return (pub_call(c, PUB_MULTICAST, 0, nodes, n, subject, data, len,
-	    unreached, n_unreached, timeout_ms));
-}
-
-int
-cohort_broadcast(struct cohort *c, int flags, const char *subject,
-    const void *data, size_t len, struct cohort_unreached **unreached,
-    size_t *n_unreached, int timeout_ms)
-{
-	return (pub_call(c, PUB_BROADCAST, (flags & COHORT_SELF) ? PUB_SELF :
-	    0, NULL, 0, subject, data, len, unreached, n_unreached,
-	    timeout_ms));
-}
-
-/* Fire and forget: queued, written in batches, failures to the callback. */
-static int
-pub_queue(struct cohort *c, uint8_t mode, uint32_t flags,
-    const char *const *targets, size_t ntargets, const char *subject,
-    const void *data, size_t len)
-{
-	uint32_t	req_id;
-	int		rv;
-
-	if (c->closed)
-		return (cohort_fail(c, COHORT_ERR_CLOSED, "cohortd closed the "
-		    "connection"));
-	/* Backpressure: wait while the daemon is not taking our output. */
-	if (out_pending(c) > OUT_MAX && (rv = out_drain(c, OUT_MAX / 2,
-	    -1)) != COHORT_OK)
-		return (rv);
-	if ((rv = pub_append(c, mode, flags, targets, ntargets, subject, data,
-	    len, 0, &req_id)) != COHORT_OK)
-		return (rv);
-	if (out_pending(c) >= OUT_BATCH && c->out_len >= c->out_retry)
-		return (out_write(c));
-	return (COHORT_OK);
-}
-
-int
-cohort_publish(struct cohort *c, const char *node, const char *subject,
-    const void *data, size_t len)
-{
-	return (pub_queue(c, PUB_UNICAST, 0, &node, 1, subject, data, len));
-}
-
-int
-cohort_publish_all(struct cohort *c, int flags, const char *subject,
-    const void *data, size_t len)
-{
-	return (pub_queue(c, PUB_BROADCAST, (flags & COHORT_SELF) ? PUB_SELF :
-	    0, NULL, 0, subject, data, len));
-}
-
-int
-cohort_request(struct cohort *c, const char *node, const char *subject,
-    const void *data, size_t len, struct cohort_msg **reply, int timeout_ms)
-{
-	struct cohort_wait	w;
-	int			rv;
-
-	*reply = NULL;
-	if ((rv = cohort_may_block(c)) != COHORT_OK)
-		return (rv);
-	if (timeout_ms <= 0)
-		return (cohort_fail(c, COHORT_ERR_INVAL, "a request needs a "
-		    "timeout"));
-	memset(&w, 0, sizeof(w));
-	w.type = WT_CTL_MSG;
-	if ((rv = pub_append(c, PUB_UNICAST, PUB_REQUEST, &node, 1, subject,
-	    data, len, (uint32_t)timeout_ms, &w.req_id)) != COHORT_OK)
-		return (rv);
-	/* The daemon times the request; allow it a moment to say so. */
-	rv = cohort_call(c, &w, deadline_of(timeout_ms + 1000));
-	*reply = w.reply;
-	return (rv);
-}
-
-int
-cohort_request_async(struct cohort *c, const char *node, const char *subject,
-    const void *data, size_t len, int timeout_ms, cohort_reply_cb cb,
-    void *arg)
-{
-	struct areq	*ar;
-	int		 rv;
-
-	if (cb == NULL || timeout_ms <= 0)
-		return (cohort_fail(c, COHORT_ERR_INVAL, "an asynchronous "
-		    "request needs a callback and a timeout"));
-	if ((ar = calloc(1, sizeof(*ar))) == NULL)
-		return (cohort_fail(c, COHORT_ERR_NOMEM, "out of memory"));
-	if ((rv = pub_append(c, PUB_UNICAST, PUB_REQUEST, &node, 1, subject,
-	    data, len, (uint32_t)timeout_ms, &ar->req_id)) != COHORT_OK) {
-		free(ar);
-		return (rv);
-	}
-	ar->cb = cb;
-	ar->arg = arg;
-	HASH_ADD(hh, c->areqs, req_id, sizeof(ar->req_id), ar);
-	if (out_pending(c) >= OUT_BATCH && c->out_len >= c->out_retry)
-		return (out_write(c));
-	return (COHORT_OK);
-}
-
-int
-cohort_reply(struct cohort *c, const struct cohort_msg *req, const void *data,
-    size_t len)
-{
-	struct wire_ctl_reply	m;
-	size_t			hlen;
-	int			rv;
-
-	if (req == NULL || !req->is_request)
-		return (cohort_fail(c, COHORT_ERR_INVAL, "not a request"));
-	if (c->max_message > 0 && len > c->max_message)
-		return (cohort_fail(c, COHORT_ERR_TOO_BIG, "reply of %zu bytes "
-		    "is larger than limits.max_message_size (%zu)", len,
-		    c->max_message));
-	if ((rv = out_reserve(c, WIRE_HDR_LEN + 8 + len)) != COHORT_OK)
-		return (rv);
-	memset(&m, 0, sizeof(m));
-	m.token = req->token;
-	hlen = wire_encode_ctl_reply_head(c->out + c->out_len,
-	    c->out_cap - c->out_len, &m, len);
-	if (len > 0)
-		memcpy(c->out + c->out_len + hlen, data, len);
-	c->out_len += hlen + len;
-	/* Replies are latency-bound: write now, whatever is buffered. */
-	return (out_write(c));
-}
-
-/* Delivery */
-
-/* Run the callbacks for queued items; MSG items stay without msg_cb. */
-static int
-deliver_items(struct cohort *c)
-{
-	struct item	**pp = &c->items_head, *it;
-	int		  n = 0;
-
-	while ((it = *pp) != NULL) {
-		if (it->kind == ITEM_MSG && c->msg_cb == NULL) {
-			pp = &it->next;
-			continue;
-		}
-		if ((*pp = it->next) == NULL)
-			c->items_tail = pp;
-		c->depth++;
-		switch (it->kind) {
-		case ITEM_MSG:
-			c->msg_cb(c, it->msg, c->msg_arg);
-			break;
-		case ITEM_REPLY:
-			if (it->msg == NULL)
-				cohort_fail(c, it->status, "%s", it->text);
-			it->cb(c, it->status, it->msg, it->arg);
-			break;
-		case ITEM_ERROR:
-			if (c->error_cb != NULL)
-				c->error_cb(c, it->status, it->text,
-				    c->error_arg);
-			else {
-				c->async_errors++;
-				cohort_fail(c, it->status, "%s", it->text);
-			}
-			break;
-		}
-		c->depth--;
-		free(it->msg);
-		free(it);
-		n++;
-	}
-	return (n);
-}
-
-static int
-deliver_events(struct cohort *c)
-{
-	struct evq	*q;
-	int		 n = 0;
-
-	while (c->event_cb != NULL && (q = c->evq_head) != NULL) {
-		if ((c->evq_head = q->next) == NULL)
-			c->evq_tail = &c->evq_head;
-		c->depth++;
-		c->event_cb(c, &q->ev, c->event_arg);
-		c->depth--;
-		free(q);
-		n++;
-	}
-	return (n);
-}
-
-int
-cohort_dispatch(struct cohort *c)
-{
-	int	rv, n;
-
-	if (c->depth > 0)
-		return (cohort_fail(c, COHORT_ERR_INVAL, "cohort_dispatch "
-		    "from inside a callback"));
-	if ((rv = out_write(c)) != COHORT_OK)
-		return (rv);
-	n = deliver_items(c) + deliver_events(c);
-	while ((rv = in_fill(c)) > 0)
-		if ((rv = cohort_parse(c, NULL)) != COHORT_OK)
-			return (rv);
-	if (rv < 0 && c->in_len == c->in_off)
-		return (rv);
-	if ((rv = cohort_parse(c, NULL)) != COHORT_OK)
-		return (rv);
-	n += deliver_items(c) + deliver_events(c);
-	/* Closed with a partial frame left: that frame never completes. */
-	if (n == 0 && c->closed && !cohort_pending(c))
-		return (cohort_fail(c, COHORT_ERR_CLOSED, "cohortd closed the "
-		    "connection"));
-	return (n);
-}
-
-/* Wait for input once; 0 on timeout. */
-static int
-cohort_wait_input(struct cohort *c, int64_t deadline)
-{
-	struct pollfd	pfd;
-	int		rv;
-
-	if ((rv = out_write(c)) != COHORT_OK)
-		return (rv);
-	pfd.fd = c->fd;
-	pfd.events = POLLIN | (out_pending(c) > 0 ? POLLOUT : 0);
-	rv = poll(&pfd, 1, remaining(deadline));
-	if (rv == -1 && errno != EINTR)
-		return (cohort_fail(c, COHORT_ERR_SYS, "poll: %s",
-		    strerror(errno)));
-	if (rv <= 0)
-		return (0);
-	if ((rv = in_fill(c)) < 0 && c->in_len == c->in_off)
-		return (rv);
-	if ((rv = cohort_parse(c, NULL)) != COHORT_OK)
-		return (rv);
-	return (1);
-}
-
-int
-cohort_next_event(struct cohort *c, struct cohort_event *ev, int timeout_ms)
-{
-	struct evq	*q;
-	int64_t		 deadline = deadline_of(timeout_ms);
-	int		 rv;
-
-	if ((rv = cohort_may_block(c)) != COHORT_OK)
-		return (rv);
-	for (;;) {
-		(void)deliver_items(c);
-		if ((q = c->evq_head) != NULL) {
-			if ((c->evq_head = q->next) == NULL)
-				c->evq_tail = &c->evq_head;
-			*ev = q->ev;
-			free(q);
-			return (COHORT_OK);
-		}
-		if (c->closed)
-			return (cohort_fail(c, COHORT_ERR_CLOSED, "cohortd "
-			    "closed the connection"));
-		if ((rv = cohort_wait_input(c, deadline)) < 0)
-			return (rv);
-		if (rv == 0 && remaining(deadline) == 0)
-			return (cohort_fail(c, COHORT_ERR_TIMEOUT, "no event "
-			    "in time"));
-	}
-}
-
-int
-cohort_next_msg(struct cohort *c, struct cohort_msg **m, int timeout_ms)
-{
-	struct item	*it;
-	int64_t		 deadline = deadline_of(timeout_ms);
-	int		 rv;
-
-	*m = NULL;
-	if ((rv = cohort_may_block(c)) != COHORT_OK)
-		return (rv);
-	if (c->msg_cb != NULL)
-		return (cohort_fail(c, COHORT_ERR_INVAL, "messages go to the "
-		    "message callback; cohort_next_msg() has none to give"));
-	for (;;) {
-		(void)deliver_items(c);
-		(void)deliver_events(c);
-		if ((it = c->items_head) != NULL) {
-			/* Only MSG items are left after deliver_items. */
-			(void)item_pop(c);
-			*m = it->msg;
-			free(it);
-			return (COHORT_OK);
-		}
-		if (c->closed)
-			return (cohort_fail(c, COHORT_ERR_CLOSED, "cohortd "
-			    "closed the connection"));
-		if ((rv = cohort_wait_input(c, deadline)) < 0)
-			return (rv);
-		if (rv == 0 && remaining(deadline) == 0)
-			return (cohort_fail(c, COHORT_ERR_TIMEOUT, "no message "
-			    "in time"));
-	}
 }

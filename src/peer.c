@@ -1,21 +1,9 @@
 /*
- * peer.c: the peer mesh.  Listening, dialling with backoff, the HELLO
- * handshake, ECHO heartbeats, failure detection and the peer state
- * machine.  Only this file touches peer bufferevents.
- *
- * Two objects:
- *  - struct pconn is one TCP stream.  Inbound streams are anonymous until
- *    their HELLO names a configured node.
- *  - struct peer is one configured node and its membership state.  It has
- *    at most one established stream (p->conn) and at most one outbound
- *    attempt in progress (p->dial).
- *
- * Both ends dial whenever a peer is not up, so two streams can complete at
- * once.  Both ends keep the one dialled by the node with the smaller id
- * and send REFUSE(DUPLICATE) on the other.  The REFUSE travels in-stream
- * ahead of the close, so an end whose established stream is retired that
- * way knows a replacement is coming and hands over without a state change
- * (see peer_handover_cb).
+ * peer.c: the peer mesh.  Listening, dialling with backoff, the peer
+ * state machine, streams from creation to the reaper, and what the rest
+ * of the daemon asks of the mesh: reconfiguration on reload, members and
+ * statistics.  A new stream's handshake is peer_handshake.c's, the frames
+ * on it peer_flow.c's; the objects they share are in peer_int.h.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -25,7 +13,6 @@
 
 #include <errno.h>
 #include <netdb.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,135 +22,22 @@
 #include <uthash.h>
 
 #include "cohortd.h"
-#include "bufio.h"
 #include "detector.h"
+#include "peer_int.h"
 #include "tls.h"
 
-/* Largest frame accepted before a stream has completed its HELLO. */
-#define PEER_PREHELLO_MAX	4096
-/*
- * Largest single write on an established stream.  libevent's default,
- * 16 KiB, takes a loop turn (an epoll_wait and a writev) per 16 KiB
- * however much is queued.
- */
-#define PEER_WRITE_MAX		(256 * 1024)
-/* What a read callback takes from a plain stream's socket (bufio.h). */
-#define PEER_READ_BATCH		(256 * 1024)
 /* How long a refused or retired stream may take to flush its last frame. */
 #define PEER_LINGER_MS		1000
-
-enum conn_state {
-	CONN_CONNECTING,
-	CONN_HELLO,		/* our HELLO sent, waiting for theirs */
-	CONN_ESTABLISHED,
-	CONN_CLOSING,		/* last frame queued, closing once flushed */
-	CONN_DEAD,		/* in the graveyard */
-};
-
-struct pconn {
-	TAILQ_ENTRY(pconn)	 entry;
-	struct cohortd		*sc;
-	struct peer		*peer;	/* NULL for inbound before HELLO */
-	struct bufferevent	*bev;
-	struct event		*timer;	/* HELLO deadline, then linger */
-	enum conn_state		 state;
-	int			 outbound;
-	int			 plain;		/* a socket bufferevent, no TLS */
-	int			 rx_noted;	/* last_rx_us set in this read */
-	int			 got_hello;	/* theirs accepted, ACK sent */
-	int			 got_ack;	/* their ACK verified, ECHO sent */
-	uint64_t		 incarnation;
-	uint8_t			 nonce[WIRE_NONCE_LEN];	/* in our HELLO */
-	uint8_t			 peer_nonce[WIRE_NONCE_LEN]; /* in theirs */
-	uint64_t		 data_out;	/* DATA frames queued on it */
-	uint64_t		 data_in;	/* DATA frames received on it */
-	struct sockaddr_storage	 ss;		/* the other end */
-	char			 remote[INET6_ADDRSTRLEN + 8];
-};
-
-struct inflight {
-	uint64_t	 last_seq;	/* data_out of its last message */
-	uint64_t	 client_id;
-	uint32_t	 first_req;
-	uint32_t	 last_req;
-	uint32_t	 count;
-};
-
-enum peer_event {
-	PEV_ESTABLISHED,		/* a stream completed HELLO */
-	PEV_CLOSED,		/* the stream (or the attempt) was lost */
-	PEV_TIMEOUT,		/* heartbeat.timeout_ms of silence */
-	PEV_BYE,			/* the peer said it is leaving */
-	PEV_REFUSED,		/* the peer refused our HELLO */
-};
 
 static const char *const peer_event_names[] = {
 	"established", "closed", "timeout", "bye", "refused",
 };
 
-struct peer {
-	TAILQ_ENTRY(peer)	 entry;
-	UT_hash_handle		 hh;		/* sc peer index, by id */
-	struct cohortd		*sc;
-	struct conf_node	 node;
-	struct sockaddr_storage	 ss;		/* resolved node address */
-	socklen_t		 sslen;
-	enum member_state	 state;
-	uint64_t		 since_ms;
-	uint64_t		 incarnation;
-	struct pconn		*conn;		/* established stream */
-	struct pconn		*dial;		/* outbound attempt */
-
-	struct event		*ev_redial;
-	struct event		*ev_echo;
-	struct event		*ev_dead;
-	struct event		*ev_handover;
-	unsigned int		 attempts;	/* failed dials since up */
-
-	uint64_t		 last_rx_us;
-	uint64_t		 echo_seq;
-	uint64_t		 peer_ts_us;	/* last ts_us from the peer */
-	uint64_t		 peer_ts_at;	/* when we received it */
-	uint64_t		 rtt_us;
-	uint64_t		 srtt_us;
-
-	/*
-	 * Messages sent on p->conn that the peer has not acknowledged yet
-	 * (ECHO's data_acked), runs of one client's messages in one record:
-	 * if the stream dies, their senders are told they may be lost.
-	 */
-	struct inflight		*inflight;	/* ring of cap records */
-	size_t			 if_head, if_n, if_cap;
-	int			 congested;	/* output over the limit */
-	int			 read_paused;	/* a local subscriber is full */
-	struct event		*ev_resume;	/* reads what was buffered */
-	uint64_t		 queue_full;	/* times it got there */
-
-	uint64_t		 frames_in, frames_out;
-	uint64_t		 bytes_in, bytes_out;
-	uint64_t		 reconnects;
-	uint64_t		 state_changes;
-	struct ratelim		 rl;
-};
-
-static void	 peer_fsm(struct peer *, enum peer_event, const char *);
 static void	 peer_dial(struct peer *);
-static void	 conn_close(struct pconn *);
-static void	 conn_send(struct pconn *, const uint8_t *, size_t);
-static void	 peer_read_cb(struct bufferevent *, void *);
-static void	 peer_write_cb(struct bufferevent *, void *);
-static void	 peer_event_cb(struct bufferevent *, short, void *);
-static void	 peer_protocol_error(struct pconn *, const char *);
-static void	 conn_send_echo(struct pconn *);
-static void	 inflight_report(struct peer *);
-static void	 inflight_ack(struct peer *, uint64_t);
-static void	 peer_uncongest(struct peer *);
-static int	 addr_same(const struct sockaddr *,
-		    const struct sockaddr_storage *);
 static int	 peer_resolve(const char *, uint16_t, struct sockaddr_storage *,
 		    socklen_t *, char *, size_t);
 
-static struct peer *
+struct peer *
 peer_find(struct cohortd *sc, const char *id)
 {
 	struct peer	*p;
@@ -172,18 +46,14 @@ peer_find(struct cohortd *sc, const char *id)
 	return (p);
 }
 
-static const char *
-self_id(struct cohortd *sc)
+const char *
+peer_self_id(struct cohortd *sc)
 {
 	return (sc->conf.node_id);
 }
 
-#define peer_log(fn, p, fmt, ...)					\
-	fn("peer %s (%s:%u): " fmt, (p)->node.id, (p)->node.address,	\
-	    (p)->node.port, ##__VA_ARGS__)
-
-static void
-timer_add_ms(struct event *ev, uint64_t ms)
+void
+peer_timer_add_ms(struct event *ev, uint64_t ms)
 {
 	struct timeval	tv;
 
@@ -237,7 +107,7 @@ peer_set_state(struct peer *p, enum member_state to, const char *why)
 	notify_status(p->sc);
 }
 
-static void
+void
 peer_fsm(struct peer *p, enum peer_event ev, const char *why)
 {
 	size_t	i;
@@ -266,9 +136,9 @@ act_up(struct peer *p)
 	p->last_rx_us = now_us();
 	p->peer_ts_us = 0;
 	p->rtt_us = p->srtt_us = 0;
-	timer_add_ms(p->ev_dead, p->sc->conf.lim.hb_timeout_ms);
+	peer_timer_add_ms(p->ev_dead, p->sc->conf.lim.hb_timeout_ms);
 	/* First ECHO at once, so RTT is known after one round trip. */
-	timer_add_ms(p->ev_echo, 0);
+	peer_timer_add_ms(p->ev_echo, 0);
 }
 
 static void
@@ -297,7 +167,7 @@ act_redial(struct peer *p)
 	if (p->attempts < 32)
 		p->attempts++;
 	peer_log(log_debug, p, "redial in %u ms", ms);
-	timer_add_ms(p->ev_redial, ms);
+	peer_timer_add_ms(p->ev_redial, ms);
 }
 
 /* Streams */
@@ -358,7 +228,7 @@ conn_new(struct cohortd *sc, int fd, int outbound, const struct sockaddr *sa)
 }
 
 /* Never free a stream inside its own callbacks: the reaper does it. */
-static void
+void
 conn_close(struct pconn *c)
 {
 	struct cohortd	*sc = c->sc;
@@ -371,7 +241,7 @@ conn_close(struct pconn *c)
 	evtimer_del(c->timer);
 	if (p != NULL) {
 		if (p->conn == c) {
-			inflight_report(p);
+			peer_inflight_report(p);
 			p->conn = NULL;
 			p->read_paused = 0;
 			/* Its queue is gone: publishers waiting on it resume. */
@@ -416,7 +286,7 @@ conn_linger_cb(evutil_socket_t fd, short ev, void *arg)
  * PEER_LINGER_MS if the other end does not read).  The stream no longer
  * belongs to its peer.
  */
-static void
+void
 conn_finish(struct pconn *c, const uint8_t *frame, size_t len)
 {
 	struct peer	*p = c->peer;
@@ -425,7 +295,7 @@ conn_finish(struct pconn *c, const uint8_t *frame, size_t len)
 		return;
 	if (p != NULL) {
 		if (p->conn == c) {
-			inflight_report(p);
+			peer_inflight_report(p);
 			p->conn = NULL;
 		}
 		if (p->dial == c)
@@ -437,123 +307,15 @@ conn_finish(struct pconn *c, const uint8_t *frame, size_t len)
 	/* event_assign() on a pending event corrupts libevent: delete first. */
 	evtimer_del(c->timer);
 	event_assign(c->timer, c->sc->base, -1, 0, conn_linger_cb, c);
-	timer_add_ms(c->timer, PEER_LINGER_MS);
+	peer_timer_add_ms(c->timer, PEER_LINGER_MS);
 	if (len > 0)
 		conn_send(c, frame, len);
 	else
 		conn_close(c);
 }
 
-/*
- * Backpressure.  When a peer's output queue passes limits.peer_queue_bytes
- * the peer is congested: relay.c stops reading from the local clients that
- * publish to it, so the queue grows by at most the frames already read.
- * Below half the limit (the write low watermark) they are resumed.
- */
-static void
-peer_uncongest(struct peer *p)
-{
-	if (!p->congested)
-		return;
-	p->congested = 0;
-	if (p->conn != NULL) {
-		bufferevent_setwatermark(p->conn->bev, EV_WRITE, 0, 0);
-		bufferevent_setcb(p->conn->bev, peer_read_cb, NULL,
-		    peer_event_cb, p->conn);
-	}
-	peer_log(log_debug, p, "output queue drained; resuming publishers");
-	relay_peer_drained(p->sc, p->node.id);
-}
-
-static void
-peer_check_congestion(struct peer *p)
-{
-	struct cohortd	*sc = p->sc;
-	size_t		 len;
-
-	len = evbuffer_get_length(bufferevent_get_output(p->conn->bev));
-	if (p->congested || len < sc->conf.lim.peer_queue_bytes)
-		return;
-	p->congested = 1;
-	p->queue_full++;
-	sc->stats.peer_queue_full++;
-	if (ratelim_allow(&p->rl, time(NULL)))
-		peer_log(log_info, p, "output queue at %zu bytes "
-		    "(limits.peer_queue_bytes %u): pausing local publishers "
-		    "until it drains", len, sc->conf.lim.peer_queue_bytes);
-	bufferevent_setwatermark(p->conn->bev, EV_WRITE,
-	    sc->conf.lim.peer_queue_bytes / 2, 0);
-	bufferevent_setcb(p->conn->bev, peer_read_cb, peer_write_cb,
-	    peer_event_cb, p->conn);
-}
-
-static void
-peer_write_cb(struct bufferevent *bev, void *arg)
-{
-	struct pconn	*c = arg;
-
-	if (c->state == CONN_CLOSING &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		conn_close(c);
-	else if (c->state == CONN_ESTABLISHED && c->peer != NULL &&
-	    c->peer->conn == c)
-		peer_uncongest(c->peer);
-}
-
-static void
-conn_send(struct pconn *c, const uint8_t *frame, size_t len)
-{
-	if (len == 0 || c->state == CONN_DEAD)
-		return;
-	if (bufferevent_write(c->bev, frame, len) == -1) {
-		log_warnx("stream %s: cannot queue %zu bytes", c->remote, len);
-		return;
-	}
-	if (c->peer != NULL) {
-		c->peer->frames_out++;
-		c->peer->bytes_out += len;
-	}
-}
-
-/* Send REFUSE with a reason and close: both ends then log why. */
-static void
-conn_refuse(struct pconn *c, enum wire_reason reason, const char *text)
-{
-	struct wire_refuse	r;
-	uint8_t			buf[WIRE_HDR_LEN + 8 + WIRE_TEXT_MAX];
-	size_t			len;
-
-	memset(&r, 0, sizeof(r));
-	r.reason = reason;
-	strlcpy(r.text, text, sizeof(r.text));
-	len = wire_encode_refuse(buf, sizeof(buf), &r);
-	conn_finish(c, buf, len);
-}
-
-static void
-conn_send_hello(struct pconn *c)
-{
-	struct cohortd			*sc = c->sc;
-	const struct conf_node		*self = &sc->conf.nodes[sc->conf.self];
-	struct wire_hello		 h;
-	uint8_t				 buf[PEER_PREHELLO_MAX];
-
-	memset(&h, 0, sizeof(h));
-	h.version = PROTO_VERSION;
-	h.min_version = PROTO_MIN_VERSION;
-	h.incarnation = sc->incarnation;
-	h.port = self->port;
-	arc4random_buf(c->nonce, sizeof(c->nonce));
-	memcpy(h.nonce, c->nonce, sizeof(h.nonce));
-	strlcpy(h.cluster, sc->conf.cluster, sizeof(h.cluster));
-	strlcpy(h.node_id, self->id, sizeof(h.node_id));
-	strlcpy(h.address, self->address, sizeof(h.address));
-	conn_send(c, buf, wire_encode_hello(buf, sizeof(buf), &h));
-	c->state = CONN_HELLO;
-}
-
 /* A stream that died before or after HELLO: tell its peer, if any. */
-static void
+void
 conn_lost(struct pconn *c, const char *why)
 {
 	struct peer	*p = c->peer;
@@ -578,524 +340,7 @@ conn_lost(struct pconn *c, const char *why)
 		peer_fsm(p, PEV_CLOSED, why);
 }
 
-static void
-conn_hello_timeout_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct pconn	*c = arg;
-	struct cohortd	*sc = c->sc;
-
-	(void)fd;
-	(void)ev;
-	sc->stats.hello_timeouts++;
-	if (c->peer != NULL && ratelim_allow(&c->peer->rl, time(NULL)))
-		peer_log(log_info, c->peer, "no HELLO within %u ms on %s, "
-		    "closing", sc->conf.lim.hello_timeout_ms, c->remote);
-	else if (c->peer == NULL && ratelim_allow(&sc->rl_accept, time(NULL)))
-		log_info("stream from %s: no HELLO within %u ms, closing",
-		    c->remote, sc->conf.lim.hello_timeout_ms);
-	conn_lost(c, "no HELLO in time");
-}
-
-static void
-conn_arm_hello_timer(struct pconn *c)
-{
-	evtimer_del(c->timer);
-	event_assign(c->timer, c->sc->base, -1, 0, conn_hello_timeout_cb, c);
-	timer_add_ms(c->timer, c->sc->conf.lim.hello_timeout_ms);
-}
-
-/* Handshake */
-
-/* Which of two streams to keep: the one dialled by the smaller node id. */
-static int
-conn_preferred(struct pconn *a, struct pconn *b)
-{
-	const char	*da, *db;
-	int		 cmp;
-
-	da = a->outbound ? self_id(a->sc) : a->peer->node.id;
-	db = b->outbound ? self_id(b->sc) : b->peer->node.id;
-	cmp = strcmp(da, db);
-	if (cmp == 0)
-		return (1);	/* same dialer: the newer stream wins */
-	return (cmp < 0);
-}
-
-/* Refusals are logged once per interval per source address and kind. */
-static void
-conn_ratelim_key(const struct pconn *c, const char *kind, char *key,
-    size_t len)
-{
-	const char	*host = c->remote[0] == '[' ? c->remote + 1 : c->remote;
-
-	snprintf(key, len, "%.*s %.48s", (int)strcspn(host, c->remote[0] ==
-	    '[' ? "]" : ":"), host, kind);
-}
-
-/* Refuse a HELLO: log it here (rate-limited), tell the other end why. */
-static void
-hello_refuse(struct pconn *c, enum wire_reason reason, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-hello_refuse(struct pconn *c, enum wire_reason reason, const char *fmt, ...)
-{
-	struct cohortd	*sc = c->sc;
-	struct peer	*p = c->outbound ? c->peer : NULL;
-	char		 text[WIRE_TEXT_MAX + 1], key[RATELIM_KEY_MAX];
-	char		 tag[16];
-	va_list		 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	sc->stats.conns_refused++;
-	/* Once per source address and reason per interval. */
-	snprintf(tag, sizeof(tag), "%d", reason);
-	conn_ratelim_key(c, tag, key, sizeof(key));
-	if (ratelim_key_allow(&sc->rl_refuse, key, time(NULL)))
-		log_warnx("refused stream %s %s: %s: %s", c->outbound ?
-		    "to" : "from", c->remote, wire_reason_name(reason), text);
-	conn_refuse(c, reason, text);
-	/* Our own dial was answered by the wrong node: try again later. */
-	if (p != NULL && p->conn == NULL && p->dial == NULL)
-		peer_fsm(p, PEV_REFUSED, text);
-}
-
-/*
- * The handshake as one end proves it (mine = 1: we prove to the peer) or
- * checks the other's proof (mine = 0).  Borrowed pointers into c and sc.
- */
-static void
-conn_transcript(struct pconn *c, int mine, struct auth_transcript *t)
-{
-	struct cohortd	*sc = c->sc;
-
-	t->cluster = sc->conf.cluster;
-	t->from_id = mine ? self_id(sc) : c->peer->node.id;
-	t->to_id = mine ? c->peer->node.id : self_id(sc);
-	t->from_nonce = mine ? c->nonce : c->peer_nonce;
-	t->to_nonce = mine ? c->peer_nonce : c->nonce;
-	t->from_inc = mine ? sc->incarnation : c->incarnation;
-	t->to_inc = mine ? c->incarnation : sc->incarnation;
-}
-
-/* Validate a HELLO; returns its peer, or NULL after refusing the stream. */
-static struct peer *
-hello_check(struct pconn *c, const struct wire_hello *h)
-{
-	struct cohortd	*sc = c->sc;
-	struct peer	*p;
-	char		 why[300];
-
-	if (h->version < PROTO_MIN_VERSION || h->min_version > PROTO_VERSION) {
-		hello_refuse(c, REASON_VERSION, "%s speaks protocol versions "
-		    "%u to %u, %s speaks %u to %u", self_id(sc),
-		    PROTO_MIN_VERSION, PROTO_VERSION, h->node_id,
-		    h->min_version, h->version);
-		return (NULL);
-	}
-	if (strcmp(h->cluster, sc->conf.cluster) != 0) {
-		hello_refuse(c, REASON_CLUSTER, "%s is in cluster \"%s\", "
-		    "%s announced cluster \"%s\"", self_id(sc),
-		    sc->conf.cluster, h->node_id, h->cluster);
-		return (NULL);
-	}
-	if (strcmp(h->node_id, self_id(sc)) == 0) {
-		hello_refuse(c, REASON_SELF_ID, "%s announced %s's own id: "
-		    "two nodes are configured with the same node_id",
-		    c->remote, self_id(sc));
-		return (NULL);
-	}
-	if ((p = peer_find(sc, h->node_id)) == NULL) {
-		hello_refuse(c, REASON_UNKNOWN_NODE, "node id \"%s\" is not "
-		    "in the nodes list of %s (%s)", h->node_id, self_id(sc),
-		    sc->conf.path);
-		return (NULL);
-	}
-	if (!c->outbound && sc->conf.check_address && p->sslen > 0 &&
-	    !addr_same((struct sockaddr *)&c->ss, &p->ss)) {
-		hello_refuse(c, REASON_ADDRESS, "stream from %s claims to be "
-		    "%s, configured at %s (security.check_address)",
-		    c->remote, h->node_id, p->node.address);
-		return (NULL);
-	}
-	if (sc->tls != NULL && tls_names(c->bev, h->node_id, why,
-	    sizeof(why)) == -1) {
-		sc->stats.tls_failures++;
-		hello_refuse(c, REASON_CERT, "stream from %s claims to be %s, "
-		    "but %s (security.tls)", c->remote, h->node_id, why);
-		return (NULL);
-	}
-	if (c->outbound && c->peer != p) {
-		hello_refuse(c, REASON_UNKNOWN_NODE, "%s dialled %s at %s but "
-		    "%s answered", self_id(sc), c->peer->node.id, c->remote,
-		    h->node_id);
-		return (NULL);
-	}
-	if (p->conn != NULL && h->incarnation < p->conn->incarnation) {
-		hello_refuse(c, REASON_DUPLICATE, "incarnation %llu of %s is "
-		    "older than the established %llu",
-		    (unsigned long long)h->incarnation, h->node_id,
-		    (unsigned long long)p->conn->incarnation);
-		return (NULL);
-	}
-	return (p);
-}
-
-/* Their HELLO is acceptable: say so, and wait for their ACK of ours. */
-static void
-peer_handle_hello(struct pconn *c, const struct wire_hello *h)
-{
-	struct wire_hello_ack	 a;
-	struct auth_transcript	 t;
-	struct peer		*p;
-	uint8_t			 buf[WIRE_HDR_LEN + WIRE_NONCE_LEN +
-				    WIRE_MAC_LEN + 2 + WIRE_ID_MAX];
-
-	if ((p = hello_check(c, h)) == NULL)
-		return;
-	c->peer = p;
-	c->incarnation = h->incarnation;
-	c->got_hello = 1;
-	memcpy(c->peer_nonce, h->nonce, sizeof(c->peer_nonce));
-	memset(&a, 0, sizeof(a));
-	memcpy(a.nonce, h->nonce, sizeof(a.nonce));
-	strlcpy(a.node_id, self_id(c->sc), sizeof(a.node_id));
-	/* Prove we hold the cluster key, over this very exchange. */
-	if (c->sc->keys.n > 0) {
-		conn_transcript(c, 1, &t);
-		auth_mac(&c->sc->keys.key[0], &t, a.mac);
-	}
-	conn_send(c, buf, wire_encode_hello_ack(buf, sizeof(buf), &a));
-}
-
-/*
- * Both HELLOs accepted: the stream is established.  Adopt it, or resolve
- * a duplicate the same way the other end will.
- */
-static void
-peer_established(struct pconn *c)
-{
-	struct peer	*p = c->peer;
-	struct pconn	*old;
-
-	evtimer_del(c->timer);
-	c->state = CONN_ESTABLISHED;
-	bufferevent_setwatermark(c->bev, EV_READ, 0,
-	    config_max_frame(&c->sc->conf));
-	bufferevent_set_max_single_write(c->bev, PEER_WRITE_MAX);
-	if (p->dial == c)
-		p->dial = NULL;
-	p->last_rx_us = now_us();
-
-	/* A new incarnation means the old process is gone. */
-	if (p->conn != NULL && p->conn->incarnation != c->incarnation)
-		peer_fsm(p, PEV_CLOSED, "restarted with a new incarnation");
-
-	if (p->conn == NULL) {
-		p->conn = c;
-		if (p->state == MEMBER_UP) {
-			evtimer_del(p->ev_handover);
-			peer_log(log_debug, p, "stream handed over to %s",
-			    c->remote);
-		} else
-			peer_fsm(p, PEV_ESTABLISHED, c->outbound ?
-			    "dialled, HELLO exchanged" :
-			    "accepted, HELLO exchanged");
-		return;
-	}
-	/* Two streams to one peer: keep the same one as the other end. */
-	c->sc->stats.duplicate_streams++;
-	if (conn_preferred(c, p->conn)) {
-		old = p->conn;
-		p->conn = c;
-		peer_log(log_debug, p, "keeping stream %s, retiring %s",
-		    c->remote, old->remote);
-		conn_refuse(old, REASON_DUPLICATE, "duplicate stream");
-	} else {
-		peer_log(log_debug, p, "keeping stream %s, retiring %s",
-		    p->conn->remote, c->remote);
-		conn_refuse(c, REASON_DUPLICATE, "duplicate stream");
-	}
-}
-
-static void
-peer_handle_hello_ack(struct pconn *c, const struct wire_hello_ack *a)
-{
-	struct auth_transcript	t;
-
-	if (!c->got_hello || strcmp(a->node_id, c->peer->node.id) != 0) {
-		peer_protocol_error(c, "HELLO_ACK does not match our HELLO");
-		return;
-	}
-	/* An ACK for another nonce answers another handshake: a replay. */
-	if (memcmp(a->nonce, c->nonce, sizeof(a->nonce)) != 0) {
-		c->sc->stats.auth_failures++;
-		hello_refuse(c, REASON_AUTH, "HELLO_ACK from %s answers another "
-		    "handshake (replayed?)", a->node_id);
-		return;
-	}
-	if (c->sc->keys.n > 0) {
-		conn_transcript(c, 0, &t);
-		if (!auth_verify(&c->sc->keys, &t, a->mac)) {
-			c->sc->stats.auth_failures++;
-			hello_refuse(c, REASON_AUTH, "%s could not prove it "
-			    "holds %s's cluster key: wrong key, or none",
-			    a->node_id, self_id(c->sc));
-			return;
-		}
-	}
-	/*
-	 * We accept them.  They may still refuse us (our proof is theirs to
-	 * check): the stream is up only when their first ECHO confirms it,
-	 * so that no end reports a peer up that is about to refuse it.
-	 */
-	c->got_ack = 1;
-	conn_send_echo(c);
-}
-
-/* Frames */
-
-static void
-peer_handle_echo(struct peer *p, const struct wire_echo *e)
-{
-	uint64_t	now = now_us(), sample;
-
-	inflight_ack(p, e->data_acked);
-	sample = detector_rtt_sample(now, e->echo_ts_us, e->hold_us);
-	if (sample != 0) {
-		p->rtt_us = sample;
-		p->srtt_us = detector_rtt_smooth(p->srtt_us, sample);
-	}
-	p->peer_ts_us = e->ts_us;
-	p->peer_ts_at = now;
-}
-
-static void
-peer_handle_refuse(struct pconn *c, const struct wire_refuse *r)
-{
-	struct peer	*p = c->peer;
-	struct cohortd	*sc = c->sc;
-
-	if (r->reason == REASON_DUPLICATE && p != NULL && p->conn == c) {
-		/*
-		 * The other end kept another stream to us: wait for its HELLO
-		 * rather than reporting the peer down.
-		 */
-		p->conn = NULL;
-		timer_add_ms(p->ev_handover, sc->conf.lim.hello_timeout_ms);
-		conn_close(c);
-		return;
-	}
-	if (r->reason == REASON_DUPLICATE) {
-		/* Our attempt lost the tie-break; the kept stream follows. */
-		conn_close(c);
-		if (p != NULL && p->conn == NULL && p->dial == NULL)
-			peer_fsm(p, PEV_CLOSED, "duplicate stream retired");
-		return;
-	}
-	sc->stats.refused_by_peer++;
-	if (p != NULL && ratelim_allow(&p->rl, time(NULL)))
-		peer_log(log_warnx, p, "refused our HELLO: %s: %s",
-		    wire_reason_name(r->reason), r->text);
-	else if (p == NULL && ratelim_allow(&sc->rl_accept, time(NULL)))
-		log_warnx("stream from %s refused our HELLO: %s: %s",
-		    c->remote, wire_reason_name(r->reason), r->text);
-	conn_close(c);
-	if (p != NULL && p->conn == NULL && p->dial == NULL)
-		peer_fsm(p, p->state == MEMBER_UP ? PEV_CLOSED : PEV_REFUSED,
-		    r->text);
-}
-
-static void
-peer_handle_bye(struct pconn *c, const struct wire_bye *b)
-{
-	struct peer	*p = c->peer;
-	int		 active = p->conn == c;
-	char		 why[WIRE_TEXT_MAX + 32];
-
-	snprintf(why, sizeof(why), "said BYE: %s", b->text[0] ? b->text :
-	    wire_reason_name(b->reason));
-	conn_close(c);
-	if (active)
-		peer_fsm(p, PEV_BYE, why);
-}
-
-static void
-peer_protocol_error(struct pconn *c, const char *what)
-{
-	struct cohortd	*sc = c->sc;
-
-	sc->stats.protocol_errors++;
-	if (c->peer != NULL) {
-		if (ratelim_allow(&c->peer->rl, time(NULL)))
-			peer_log(log_warnx, c->peer, "protocol error on %s: "
-			    "%s; closing the stream", c->remote, what);
-	} else if (ratelim_allow(&sc->rl_accept, time(NULL)))
-		log_warnx("stream from %s: protocol error: %s; closing",
-		    c->remote, what);
-	conn_lost(c, what);
-}
-
-/* One whole frame; returns -1 if the stream was closed. */
-static int
-peer_dispatch(struct pconn *c, const struct wire_hdr *hdr, const uint8_t *buf)
-{
-	union {
-		struct wire_hello	hello;
-		struct wire_hello_ack	ack;
-		struct wire_echo	echo;
-		struct wire_bye		bye;
-		struct wire_refuse	refuse;
-		struct wire_data	data;
-	} m;
-	enum wire_status	st = WIRE_BAD_TYPE;
-
-	switch (hdr->type) {
-	case WT_HELLO:
-		if (c->state != CONN_HELLO || c->got_hello)
-			break;
-		if ((st = wire_decode_hello(buf, hdr->len, &m.hello)) ==
-		    WIRE_OK)
-			peer_handle_hello(c, &m.hello);
-		break;
-	case WT_HELLO_ACK:
-		if (c->state != CONN_HELLO)
-			break;
-		if ((st = wire_decode_hello_ack(buf, hdr->len, &m.ack)) ==
-		    WIRE_OK)
-			peer_handle_hello_ack(c, &m.ack);
-		break;
-	case WT_REFUSE:
-		if ((st = wire_decode_refuse(buf, hdr->len, &m.refuse)) ==
-		    WIRE_OK)
-			peer_handle_refuse(c, &m.refuse);
-		break;
-	case WT_ECHO:
-		if (c->state != CONN_ESTABLISHED && !c->got_ack)
-			break;
-		if ((st = wire_decode_echo(buf, hdr->len, &m.echo)) != WIRE_OK)
-			break;
-		/* The first ECHO after both ACKs: the handshake is done. */
-		if (c->state == CONN_HELLO)
-			peer_established(c);
-		if (c->state == CONN_ESTABLISHED && c->peer->conn == c)
-			peer_handle_echo(c->peer, &m.echo);
-		break;
-	case WT_DATA:
-		if (c->state != CONN_ESTABLISHED)
-			break;
-		if ((st = wire_decode_data(buf, hdr->len, &m.data)) ==
-		    WIRE_OK && relay_data_in(c->sc, c->peer->node.id,
-		    &m.data) == -1)
-			st = WIRE_BAD_BODY;
-		c->data_in++;
-		break;
-	case WT_BYE:
-		if (c->state != CONN_ESTABLISHED)
-			break;
-		if ((st = wire_decode_bye(buf, hdr->len, &m.bye)) == WIRE_OK)
-			peer_handle_bye(c, &m.bye);
-		break;
-	}
-	if (st != WIRE_OK) {
-		char	what[96];
-
-		snprintf(what, sizeof(what), "%s frame %s",
-		    wire_type_name(hdr->type), st == WIRE_BAD_TYPE ?
-		    "not allowed here" : wire_status_name(st));
-		peer_protocol_error(c, what);
-		return (-1);
-	}
-	return (c->state == CONN_DEAD || c->state == CONN_CLOSING ? -1 : 0);
-}
-
-/*
- * The frame reader's view of a stream (bufio.h): frames while it is in
- * the handshake or established and its peer's reads are not held back;
- * before HELLO, small ones only.
- */
-static size_t
-peer_frame_limit(void *arg)
-{
-	struct pconn	*c = arg;
-
-	if (c->state != CONN_HELLO && c->state != CONN_ESTABLISHED)
-		return (0);
-	if (c->peer != NULL && c->peer->conn == c && c->peer->read_paused)
-		return (0);
-	return (c->state == CONN_ESTABLISHED ?
-	    config_max_frame(&c->sc->conf) : PEER_PREHELLO_MAX);
-}
-
-static int
-peer_frame(void *arg, const struct wire_hdr *hdr, const uint8_t *frame)
-{
-	struct pconn	*c = arg;
-	struct peer	*p = c->peer;
-
-	if (p != NULL) {
-		p->frames_in++;
-		p->bytes_in += hdr->len;
-		/*
-		 * A sign of life; the clock is read once per read callback,
-		 * not per frame (it showed in the profile).
-		 */
-		if (p->conn == c && !c->rx_noted) {
-			p->last_rx_us = now_us();
-			c->rx_noted = 1;
-		}
-	}
-	return (peer_dispatch(c, hdr, frame));
-}
-
-static void
-peer_frame_bad(void *arg, const char *why)
-{
-	peer_protocol_error(arg, why);
-}
-
-static const struct bufio_reader peer_reader = {
-	WIRE_PEER, peer_frame_limit, peer_frame, peer_frame_bad
-};
-
-static void
-peer_read_cb(struct bufferevent *bev, void *arg)
-{
-	struct pconn	*c = arg;
-	size_t		 max;
-
-	/*
-	 * An established plain stream: take what the kernel has, not the
-	 * 4 KiB libevent reads per wakeup (it was most of the receiving
-	 * daemon's time).  Not while a full subscriber holds reads back.
-	 */
-	if (c->plain && c->state == CONN_ESTABLISHED && c->peer != NULL &&
-	    (c->peer->conn != c || !c->peer->read_paused)) {
-		max = config_max_frame(&c->sc->conf);
-		(void)bufread_fill(bev, max < PEER_READ_BATCH ? max :
-		    PEER_READ_BATCH);
-	}
-	c->rx_noted = 0;
-	bufio_frames(bufferevent_get_input(bev), &peer_reader, c);
-}
-
-/* A TLS handshake failed: counted, logged once per address and interval. */
-static void
-conn_tls_failed(struct pconn *c, const char *why)
-{
-	struct cohortd	*sc = c->sc;
-	char		 key[RATELIM_KEY_MAX];
-
-	sc->stats.tls_failures++;
-	conn_ratelim_key(c, why, key, sizeof(key));	/* per reason too */
-	if (ratelim_key_allow(&sc->rl_refuse, key, time(NULL)))
-		log_warnx("stream %s %s refused: %s", c->outbound ? "to" :
-		    "from", c->remote, why);
-}
-
-static void
+void
 peer_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct pconn	*c = arg;
@@ -1201,90 +446,11 @@ peer_redial_cb(evutil_socket_t fd, short ev, void *arg)
 	peer_dial(arg);
 }
 
-/* Heartbeats and failure detection */
-
-/* One heartbeat on c, echoing the last timestamp its peer sent us. */
-static void
-conn_send_echo(struct pconn *c)
-{
-	struct peer	*p = c->peer;
-	struct wire_echo e;
-	uint8_t		 buf[WIRE_HDR_LEN + 40 + WIRE_ID_MAX];
-	uint64_t	 now = now_us();
-
-	memset(&e, 0, sizeof(e));
-	e.seq = ++p->echo_seq;
-	e.ts_us = now;
-	if (p->conn == c) {
-		e.echo_ts_us = p->peer_ts_us;
-		e.hold_us = p->peer_ts_us ? now - p->peer_ts_at : 0;
-	}
-	e.data_acked = c->data_in;
-	strlcpy(e.node_id, self_id(p->sc), sizeof(e.node_id));
-	conn_send(c, buf, wire_encode_echo(buf, sizeof(buf), &e));
-}
-
-static void
-peer_echo_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct peer	*p = arg;
-
-	(void)fd;
-	(void)ev;
-	if (p->conn == NULL || p->state != MEMBER_UP)
-		return;
-	conn_send_echo(p->conn);
-	timer_add_ms(p->ev_echo, p->sc->conf.lim.hb_interval_ms);
-}
-
-static void
-peer_dead_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct peer	*p = arg;
-	uint64_t	 timeout = (uint64_t)p->sc->conf.lim.hb_timeout_ms * 1000;
-	uint64_t	 rem;
-	char		 why[64];
-
-	(void)fd;
-	(void)ev;
-	if (p->state != MEMBER_UP)
-		return;
-	/*
-	 * Silence while we do not read is our doing, not the peer's: it is
-	 * not a failure.  The clock starts again when reading resumes.
-	 */
-	if (p->read_paused)
-		p->last_rx_us = now_us();
-	rem = detector_remaining(p->last_rx_us, now_us(), timeout);
-	if (rem > 0) {
-		struct timeval	tv = { (time_t)(rem / 1000000),
-		    (suseconds_t)(rem % 1000000) };
-
-		evtimer_add(p->ev_dead, &tv);
-		return;
-	}
-	snprintf(why, sizeof(why), "nothing received for %u ms",
-	    p->sc->conf.lim.hb_timeout_ms);
-	peer_fsm(p, PEV_TIMEOUT, why);
-}
-
-static void
-peer_handover_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct peer	*p = arg;
-
-	(void)fd;
-	(void)ev;
-	if (p->state == MEMBER_UP && p->conn == NULL)
-		peer_fsm(p, PEV_CLOSED, "duplicate stream retired and no "
-		    "replacement arrived");
-}
-
 /* Accepting */
 
 /* Same IP address (the port aside)? */
-static int
-addr_same(const struct sockaddr *a, const struct sockaddr_storage *b)
+int
+peer_addr_same(const struct sockaddr *a, const struct sockaddr_storage *b)
 {
 	if (a->sa_family != b->ss_family)
 		return (0);
@@ -1318,13 +484,13 @@ peer_pending_limit(struct cohortd *sc, const struct sockaddr *sa)
 		if (c->outbound || c->state != CONN_HELLO)
 			continue;
 		total++;
-		if (addr_same(sa, &c->ss))
+		if (peer_addr_same(sa, &c->ss))
 			same++;
 	}
 	if (total >= sc->conf.lim.max_pending_streams)
 		return ("limits.max_pending_streams");
 	TAILQ_FOREACH(p, &sc->peers, entry)
-		if (p->sslen > 0 && addr_same(sa, &p->ss))
+		if (p->sslen > 0 && peer_addr_same(sa, &p->ss))
 			listed = 1;
 	if (!listed && same >= sc->conf.lim.pending_per_address)
 		return ("limits.pending_per_address");
@@ -1454,17 +620,7 @@ peer_listen(struct cohortd *sc)
 	return (0);
 }
 
-/* Frames that arrived while reading was paused: handle them now. */
-static void
-peer_resume_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct peer	*p = arg;
-
-	(void)fd;
-	(void)ev;
-	if (p->conn != NULL && !p->read_paused)
-		peer_read_cb(p->conn->bev, p->conn);
-}
+/* Peers */
 
 static struct peer *
 peer_new(struct cohortd *sc, const struct conf_node *n)
@@ -1537,7 +693,7 @@ peer_shutdown(struct cohortd *sc)
 	}
 	memset(&b, 0, sizeof(b));
 	b.reason = REASON_SHUTDOWN;
-	strlcpy(b.node_id, self_id(sc), sizeof(b.node_id));
+	strlcpy(b.node_id, peer_self_id(sc), sizeof(b.node_id));
 	strlcpy(b.text, "node is shutting down", sizeof(b.text));
 	len = wire_encode_bye(buf, sizeof(buf), &b);
 	TAILQ_FOREACH(p, &sc->peers, entry) {
@@ -1635,9 +791,9 @@ peer_remove(struct peer *p)
 	if (p->conn != NULL) {
 		memset(&b, 0, sizeof(b));
 		b.reason = REASON_REMOVED;
-		strlcpy(b.node_id, self_id(sc), sizeof(b.node_id));
+		strlcpy(b.node_id, peer_self_id(sc), sizeof(b.node_id));
 		snprintf(b.text, sizeof(b.text), "%s's config no longer lists "
-		    "%s", self_id(sc), p->node.id);
+		    "%s", peer_self_id(sc), p->node.id);
 		conn_finish(p->conn, buf, wire_encode_bye(buf, sizeof(buf),
 		    &b));
 	}
@@ -1735,9 +891,10 @@ peer_reconfigure(struct cohortd *sc, struct peer_changes *ch)
 	 */
 	TAILQ_FOREACH(p, &sc->peers, entry)
 		if (p->state == MEMBER_UP)
-			timer_add_ms(p->ev_dead, detector_remaining(p->last_rx_us,
-			    now_us(), (uint64_t)sc->conf.lim.hb_timeout_ms *
-			    1000) / 1000);
+			peer_timer_add_ms(p->ev_dead, detector_remaining(
+			    p->last_rx_us, now_us(),
+			    (uint64_t)sc->conf.lim.hb_timeout_ms * 1000) /
+			    1000);
 	notify_status(sc);
 }
 
@@ -1776,170 +933,4 @@ peer_state_reason(struct cohortd *sc, const char *node)
 	if (p->state != MEMBER_UP || p->conn == NULL)
 		return (REASON_NODE_DOWN);
 	return (0);
-}
-
-/* Note a message of a client in flight on p->conn (see struct peer). */
-static void
-inflight_add(struct peer *p, uint64_t seq, const struct send_tag *tag)
-{
-	struct inflight	*r, *v;
-	size_t		 i, cap;
-
-	if (p->if_n > 0) {
-		r = &p->inflight[(p->if_head + p->if_n - 1) % p->if_cap];
-		if (r->client_id == tag->client_id && r->count < UINT32_MAX) {
-			r->last_seq = seq;
-			r->last_req = tag->req_id;
-			r->count++;
-			return;
-		}
-	}
-	if (p->if_n == p->if_cap) {
-		cap = p->if_cap ? p->if_cap * 2 : 64;
-		if ((v = calloc(cap, sizeof(*v))) == NULL) {
-			peer_log(log_warnx, p, "out of memory tracking messages "
-			    "in flight");
-			return;
-		}
-		for (i = 0; i < p->if_n; i++)
-			v[i] = p->inflight[(p->if_head + i) % p->if_cap];
-		free(p->inflight);
-		p->inflight = v;
-		p->if_cap = cap;
-		p->if_head = 0;
-	}
-	r = &p->inflight[(p->if_head + p->if_n) % p->if_cap];
-	r->last_seq = seq;
-	r->client_id = tag->client_id;
-	r->first_req = r->last_req = tag->req_id;
-	r->count = 1;
-	p->if_n++;
-}
-
-/* The peer has received every DATA frame up to acked: forget them. */
-static void
-inflight_ack(struct peer *p, uint64_t acked)
-{
-	while (p->if_n > 0 && p->inflight[p->if_head].last_seq <= acked) {
-		p->if_head = (p->if_head + 1) % p->if_cap;
-		p->if_n--;
-	}
-}
-
-/*
- * The stream is gone with messages the peer never acknowledged: tell
- * each sender how many may be lost.  Some may have arrived (their
- * acknowledgement was still to come): never silent, possibly pessimistic.
- */
-static void
-inflight_report(struct peer *p)
-{
-	struct inflight	*r;
-
-	while (p->if_n > 0) {
-		r = &p->inflight[p->if_head];
-		relay_lost(p->sc, p->node.id, r->client_id, r->count,
-		    r->first_req, r->last_req);
-		p->if_head = (p->if_head + 1) % p->if_cap;
-		p->if_n--;
-	}
-	p->if_head = 0;
-}
-
-static void
-peer_write2(struct peer *p, const uint8_t *head, size_t hlen,
-    const uint8_t *body, size_t blen, const struct send_tag *tag)
-{
-	struct evbuffer	*out = bufferevent_get_output(p->conn->bev);
-
-	if (bufio_add2(out, head, hlen, body, blen) == -1) {
-		peer_log(log_warnx, p, "out of memory queueing %zu bytes",
-		    hlen + blen);
-		if (tag != NULL)
-			relay_lost(p->sc, p->node.id, tag->client_id, 1,
-			    tag->req_id, tag->req_id);
-		return;
-	}
-	p->conn->data_out++;
-	if (tag != NULL && tag->client_id != 0)
-		inflight_add(p, p->conn->data_out, tag);
-	p->frames_out++;
-	p->bytes_out += hlen + blen;
-	peer_check_congestion(p);
-}
-
-int
-peer_send(struct cohortd *sc, const char *node, const uint8_t *head,
-    size_t hlen, const uint8_t *body, size_t blen, const struct send_tag *tag,
-    int *congested)
-{
-	struct peer	*p;
-
-	/* One lookup per message: it showed in the profile at 64 B. */
-	if ((p = peer_find(sc, node)) == NULL)
-		return (REASON_NODE_UNKNOWN);
-	if (p->state != MEMBER_UP || p->conn == NULL)
-		return (REASON_NODE_DOWN);
-	peer_write2(p, head, hlen, body, blen, tag);
-	if (congested != NULL)
-		*congested = p->congested;
-	return (0);
-}
-
-size_t
-peer_broadcast(struct cohortd *sc, const uint8_t *head, size_t hlen,
-    const uint8_t *body, size_t blen,
-    void (*unreached)(const char *, uint32_t, void *), void *arg,
-    char *congested, const struct send_tag *tag)
-{
-	struct peer	*p;
-	size_t		 n = 0;
-
-	congested[0] = '\0';
-	TAILQ_FOREACH(p, &sc->peers, entry) {
-		if (p->state != MEMBER_UP || p->conn == NULL) {
-			unreached(p->node.id, REASON_NODE_DOWN, arg);
-			continue;
-		}
-		peer_write2(p, head, hlen, body, blen, tag);
-		if (p->congested && congested[0] == '\0')
-			strlcpy(congested, p->node.id, WIRE_ID_MAX + 1);
-		n++;
-	}
-	return (n);
-}
-
-/*
- * Backpressure towards a peer: a local subscriber is full, so stop
- * reading the stream that feeds it.  The peer's queue to us then fills
- * and it slows its own publishers in turn; nothing is dropped.
- */
-void
-peer_pause_read(struct cohortd *sc, const char *node)
-{
-	struct peer	*p = peer_find(sc, node);
-
-	if (p == NULL || p->conn == NULL || p->read_paused)
-		return;
-	p->read_paused = 1;
-	sc->stats.peer_reads_paused++;
-	bufferevent_disable(p->conn->bev, EV_READ);
-	peer_log(log_debug, p, "reading paused: a local subscriber is full");
-}
-
-void
-peer_resume_reads(struct cohortd *sc)
-{
-	struct peer	*p;
-
-	TAILQ_FOREACH(p, &sc->peers, entry) {
-		if (!p->read_paused)
-			continue;
-		p->read_paused = 0;
-		p->last_rx_us = now_us();
-		if (p->conn == NULL)
-			continue;
-		bufferevent_enable(p->conn->bev, EV_READ);
-		event_active(p->ev_resume, EV_TIMEOUT, 0);
-	}
 }

@@ -1,8 +1,8 @@
 /*
  * relay.c: where peers and local clients meet.
  *
- * peer.c hands in what arrived from other nodes (DATA frames) and what
- * happened to the mesh; control.c hands in what local clients asked for
+ * The mesh (peer*.c) hands in what arrived from other nodes (DATA frames)
+ * and what happened to it; control.c hands in what local clients asked for
  * (publish, request, reply).  This file decides who gets what: it owns
  * the subscription trie, the requests in flight from local clients
  * (pending, by correlation id) and the requests being served by local

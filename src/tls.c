@@ -1,6 +1,7 @@
 /*
  * tls.c: TLS 1.3 on peer streams.  The OpenSSL context, a bufferevent
- * per stream, and the checks peer.c makes of a peer's certificate.
+ * per stream, and the checks peer_handshake.c makes of a peer's
+ * certificate.
  */
 #include <errno.h>
 #include <stdio.h>

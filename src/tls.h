@@ -4,8 +4,8 @@
  * Every node holds a certificate and key signed by the cluster's CA.
  * Both ends of a stream present their certificate and verify the other's
  * chain against the CA during the TLS handshake; once the peer's HELLO
- * names a node, peer.c checks that the certificate names that node id
- * (tls_names).  The HELLO and its HMAC proof then run inside the TLS
+ * names a node, peer_handshake.c checks that the certificate names that
+ * node id (tls_names).  The HELLO and its HMAC proof then run inside the TLS
  * stream as without TLS.
  */
 #ifndef COHORT_TLS_H
