@@ -139,7 +139,6 @@ uint64_t	 wall_ms(void);
 /* peer.c; sending and pausing reads: peer_flow.c */
 int		 peer_init(struct cohortd *);
 void		 peer_shutdown(struct cohortd *);
-int		 peer_flushed(struct cohortd *);
 void		 peer_free_all(struct cohortd *);
 struct peer_changes {
 	size_t		 added, removed, changed, kept;
