@@ -395,9 +395,11 @@ conn_tls_failed(struct pconn *c, const char *why)
 
 	sc->stats.tls_failures++;
 	conn_ratelim_key(c, why, key, sizeof(key));	/* per reason too */
+	/* Past the handshake it is a broken stream, not a refusal. */
 	if (ratelim_key_allow(&sc->rl_refuse, key, time(NULL)))
-		log_warnx("stream %s %s refused: %s", c->outbound ? "to" :
-		    "from", c->remote, why);
+		log_warnx("stream %s %s %s: %s", c->outbound ? "to" : "from",
+		    c->remote, c->state == CONN_ESTABLISHED ? "closed" :
+		    "refused", why);
 }
 
 void
