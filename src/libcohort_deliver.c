@@ -96,6 +96,26 @@ cohort_dispatch(struct cohort *c)
 	return (n);
 }
 
+/*
+ * Nothing to hand out yet: wait for the daemon.  A negative status when
+ * it closed the connection, on an error, or at the deadline (no what in
+ * time); else 0, to look again.
+ */
+static int
+wait_more(struct cohort *c, int64_t deadline, const char *what)
+{
+	int	rv;
+
+	if (c->closed)
+		return (lc_fail(c, COHORT_ERR_CLOSED, "cohortd closed the "
+		    "connection"));
+	if ((rv = lc_wait_input(c, deadline)) < 0)
+		return (rv);
+	if (rv == 0 && lc_remaining(deadline) == 0)
+		return (lc_fail(c, COHORT_ERR_TIMEOUT, "no %s in time", what));
+	return (0);
+}
+
 int
 cohort_next_event(struct cohort *c, struct cohort_event *ev, int timeout_ms)
 {
@@ -114,14 +134,8 @@ cohort_next_event(struct cohort *c, struct cohort_event *ev, int timeout_ms)
 			free(q);
 			return (COHORT_OK);
 		}
-		if (c->closed)
-			return (lc_fail(c, COHORT_ERR_CLOSED, "cohortd "
-			    "closed the connection"));
-		if ((rv = lc_wait_input(c, deadline)) < 0)
+		if ((rv = wait_more(c, deadline, "event")) < 0)
 			return (rv);
-		if (rv == 0 && lc_remaining(deadline) == 0)
-			return (lc_fail(c, COHORT_ERR_TIMEOUT, "no event "
-			    "in time"));
 	}
 }
 
@@ -148,13 +162,7 @@ cohort_next_msg(struct cohort *c, struct cohort_msg **m, int timeout_ms)
 			free(it);
 			return (COHORT_OK);
 		}
-		if (c->closed)
-			return (lc_fail(c, COHORT_ERR_CLOSED, "cohortd "
-			    "closed the connection"));
-		if ((rv = lc_wait_input(c, deadline)) < 0)
+		if ((rv = wait_more(c, deadline, "message")) < 0)
 			return (rv);
-		if (rv == 0 && lc_remaining(deadline) == 0)
-			return (lc_fail(c, COHORT_ERR_TIMEOUT, "no message "
-			    "in time"));
 	}
 }

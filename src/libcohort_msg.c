@@ -46,6 +46,25 @@ cohort_simple(struct cohort *c, uint32_t type, struct cohort_wait *w,
 	return (cohort_call(c, w, lc_deadline_of(timeout_ms)));
 }
 
+/* A request answered by a list (members, stats): w holds it, or none. */
+static int
+list_call(struct cohort *c, uint32_t req, uint32_t answer,
+    struct cohort_wait *w, int timeout_ms)
+{
+	int	rv;
+
+	memset(w, 0, sizeof(*w));
+	w->type = answer;
+	if ((rv = cohort_simple(c, req, w, timeout_ms)) != COHORT_OK) {
+		free(w->members);
+		free(w->stats);
+		w->members = NULL;
+		w->stats = NULL;
+		w->n_members = w->n_stats = 0;
+	}
+	return (rv);
+}
+
 int
 cohort_members(struct cohort *c, struct cohort_member **list, size_t *count,
     int timeout_ms)
@@ -53,14 +72,7 @@ cohort_members(struct cohort *c, struct cohort_member **list, size_t *count,
 	struct cohort_wait	w;
 	int			rv;
 
-	memset(&w, 0, sizeof(w));
-	w.type = WT_CTL_MEMBERS;
-	rv = cohort_simple(c, WT_CTL_MEMBERS_REQ, &w, timeout_ms);
-	if (rv != COHORT_OK) {
-		free(w.members);
-		w.members = NULL;
-		w.n_members = 0;
-	}
+	rv = list_call(c, WT_CTL_MEMBERS_REQ, WT_CTL_MEMBERS, &w, timeout_ms);
 	*list = w.members;
 	*count = w.n_members;
 	return (rv);
@@ -79,14 +91,7 @@ cohort_stats(struct cohort *c, struct cohort_stat **list, size_t *count,
 	struct cohort_wait	w;
 	int			rv;
 
-	memset(&w, 0, sizeof(w));
-	w.type = WT_CTL_STATS;
-	rv = cohort_simple(c, WT_CTL_STATS_REQ, &w, timeout_ms);
-	if (rv != COHORT_OK) {
-		free(w.stats);
-		w.stats = NULL;
-		w.n_stats = 0;
-	}
+	rv = list_call(c, WT_CTL_STATS_REQ, WT_CTL_STATS, &w, timeout_ms);
 	*list = w.stats;
 	*count = w.n_stats;
 	return (rv);
