@@ -19,17 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "subject.h"
 #include "wire.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);\
-		abort();						\
-	}								\
-} while (0)
 
 /* config_max_frame() with the default limits.max_message_size. */
 #define MAX_FRAME	(1048576 + 131072)
