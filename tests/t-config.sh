@@ -24,6 +24,9 @@ for conf in *.conf; do
 	n=$((n + 1))
 done
 [ $n -gt 0 ] || fail "no golden configs"
+# Refused at start too, not only by -t: several nodes and no key.
+"$COHORTD" -d -c bad-no-key.conf > "$T/out" 2>&1 && fail "cohortd started without a cluster key"
+grep -q 'needs a cluster key' "$T/out" || fail "start without a key said: $(cat "$T/out")"
 # A missing file and a bad option are errors too.
 "$COHORTD" -t -c "$T/missing.conf" 2>"$T/err" && fail "a missing config passed"
 grep -q "missing.conf" "$T/err" || fail "no file name in: $(cat "$T/err")"

@@ -40,8 +40,22 @@ start_node 3
 memberwait 3 n1 refused >/dev/null || exit 1
 grep -q 'authentication failed' "$T/n3/log" || fail "n3's log does not say why it was refused"
 grep -q 'refused stream .*authentication failed' "$T/n1/log" || fail "n1 did not log the refusal"
+grep -q 'security.authentication is "none": anything that reaches port 7400 can join cluster test' \
+    "$T/n3/log" || fail "n3 started with authentication none and did not warn"
 stop_node 3
-log "a node without the key is refused, and both logs say why"
+log "a node without the key is refused, both logs say why, and it warned at start"
+
+# cohortd --keygen: 32 random bytes as 64 hex digits, mode 0600, never
+# over an existing file.
+"$COHORTD" --keygen "$T/new.key" 2>/dev/null || fail "--keygen failed"
+[ "$(stat -c %a "$T/new.key")" = 600 ] || fail "--keygen wrote mode $(stat -c %a "$T/new.key")"
+grep -Eqx '[0-9a-f]{64}' "$T/new.key" || fail "--keygen wrote: $(cat "$T/new.key")"
+cmp -s "$T/new.key" "$KEY" && fail "--keygen wrote the same key twice"
+cp "$T/new.key" "$T/new.copy"
+"$COHORTD" --keygen "$T/new.key" 2>"$T/err" && fail "--keygen overwrote a key"
+cmp -s "$T/new.key" "$T/new.copy" || fail "--keygen changed an existing key"
+grep -q 'never overwritten' "$T/err" || fail "unclear message: $(cat "$T/err")"
+log "--keygen: 64 hex digits, mode 0600, an existing key kept"
 
 # A recorded handshake, replayed: the daemon's nonce is new each time.
 out=$(probe -b 127.$NET.0.3 -p "$T/recorded" -i n3) || fail "probe failed"
