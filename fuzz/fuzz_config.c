@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "config.h"
+#include "common/config.h"
 
 /* config_print into a string the caller frees. */
 static char *

@@ -20,8 +20,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "subject.h"
-#include "wire.h"
+#include "common/subject.h"
+#include "common/wire.h"
 
 /* config_max_frame() with the default limits.max_message_size. */
 #define MAX_FRAME	(1048576 + 131072)

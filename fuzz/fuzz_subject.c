@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "subject.h"
+#include "common/subject.h"
 
 #define OWNERS		4
 #define MODEL_MAX	256

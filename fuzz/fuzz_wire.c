@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "wire.h"
+#include "common/wire.h"
 
 static uint8_t	out[WIRE_CTL_FRAME_MAX + 65536];
 

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wire.h"
+#include "common/wire.h"
 
 static const char	*dir;
 static uint8_t		 frame[65536];

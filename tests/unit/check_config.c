@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "common/config.h"
 
 #ifndef COHORT_SOCKET_DEFAULT
 #define COHORT_SOCKET_DEFAULT	"/run/cohort/cohortd.sock"

@@ -13,7 +13,7 @@
 #include <openssl/x509v3.h>
 #include <event2/bufferevent_ssl.h>
 
-#include "auth.h"
+#include "common/auth.h"
 #include "tls.h"
 
 /* The reason of the oldest error OpenSSL queued, or what. */

@@ -34,8 +34,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "auth.h"
-#include "wire.h"
+#include "common/auth.h"
+#include "common/wire.h"
 
 static FILE	*record;
 static SSL	*ssl;		/* with -A */

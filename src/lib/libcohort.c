@@ -36,7 +36,7 @@
 #include <uthash.h>
 
 #include "cohort.h"
-#include "wire.h"
+#include "common/wire.h"
 #include "libcohort_int.h"
 
 #define INBUF_MIN	(256 * 1024)

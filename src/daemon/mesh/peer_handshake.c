@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cohortd.h"
+#include "daemon/cohortd.h"
 #include "peer_int.h"
-#include "tls.h"
+#include "daemon/io/tls.h"
 
 /*
  * Largest single write on an established stream.  libevent's default,

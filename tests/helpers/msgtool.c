@@ -67,7 +67,7 @@
 #include <unistd.h>
 
 #include "cohort.h"
-#include "wire.h"
+#include "common/wire.h"
 
 #define SEQ_HDR		12	/* sequence number and length */
 #define OPEN_MS		5000

@@ -22,7 +22,7 @@
 
 #include <uthash.h>
 
-#include "cohortd.h"
+#include "daemon/cohortd.h"
 
 /* Largest frame accepted before a stream has completed its HELLO. */
 #define PEER_PREHELLO_MAX	4096

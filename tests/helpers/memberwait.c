@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "cohort.h"
-#include "wire.h"
+#include "common/wire.h"
 
 static int
 parse_state(const char *s)

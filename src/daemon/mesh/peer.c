@@ -21,10 +21,10 @@
 #include <event2/buffer.h>
 #include <uthash.h>
 
-#include "cohortd.h"
-#include "detector.h"
+#include "daemon/cohortd.h"
+#include "common/detector.h"
 #include "peer_int.h"
-#include "tls.h"
+#include "daemon/io/tls.h"
 
 /* How long a refused or retired stream may take to flush its last frame. */
 #define PEER_LINGER_MS		1000

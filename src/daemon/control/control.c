@@ -29,9 +29,9 @@
 #include <event2/buffer.h>
 #include <uthash.h>
 
-#include "bufio.h"
-#include "cohortd.h"
-#include "subject.h"
+#include "daemon/io/bufio.h"
+#include "daemon/cohortd.h"
+#include "common/subject.h"
 
 /* How long a client being closed may take to read its last frame. */
 #define CLIENT_LINGER_MS	1000

@@ -17,9 +17,9 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 
-#include "config.h"
-#include "log.h"
-#include "wire.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "common/wire.h"
 
 struct peer;
 struct pconn;

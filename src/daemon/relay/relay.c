@@ -18,8 +18,8 @@
 
 #include <uthash.h>
 
-#include "cohortd.h"
-#include "subject.h"
+#include "daemon/cohortd.h"
+#include "common/subject.h"
 
 /* How long a served request's token outlives the requester's timeout. */
 #define TOKEN_GRACE_MS		1000

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "detector.h"
+#include "common/detector.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 

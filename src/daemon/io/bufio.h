@@ -16,7 +16,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
-#include "wire.h"
+#include "common/wire.h"
 
 #define BUFREAD_CHUNK	(64 * 1024)
 

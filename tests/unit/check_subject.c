@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "subject.h"
+#include "common/subject.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 #define PATLEN		(SUBJECT_MAX + 1)

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "subject.h"
+#include "common/subject.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 #define RUNS		5

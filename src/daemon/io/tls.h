@@ -16,7 +16,7 @@
 #include <openssl/ssl.h>
 #include <event2/bufferevent.h>
 
-#include "config.h"
+#include "common/config.h"
 
 /*
  * The context for conf's files: our certificate (and chain), our private

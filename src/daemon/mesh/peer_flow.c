@@ -13,9 +13,9 @@
 
 #include <event2/buffer.h>
 
-#include "cohortd.h"
-#include "bufio.h"
-#include "detector.h"
+#include "daemon/cohortd.h"
+#include "daemon/io/bufio.h"
+#include "common/detector.h"
 #include "peer_int.h"
 
 /* What a read callback takes from a plain stream's socket (bufio.h). */

@@ -8,7 +8,7 @@
 #include <systemd/sd-daemon.h>
 #endif
 
-#include "cohortd.h"
+#include "daemon/cohortd.h"
 
 #ifdef HAVE_LIBSYSTEMD
 static void

@@ -89,7 +89,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "wire.h"
+#include "common/wire.h"
 
 #define IN_MAX		(256 * 1024)	/* daemon output we keep */
 #define ERROR_MS	2000		/* CTL_ERROR then close, at most */

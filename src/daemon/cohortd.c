@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cohortd.h"
-#include "tls.h"
+#include "daemon/cohortd.h"
+#include "daemon/io/tls.h"
 
 #ifndef COHORT_CONF_DEFAULT
 #define COHORT_CONF_DEFAULT	"/etc/cohort/cohortd.conf"

@@ -13,7 +13,7 @@
 #include <uthash.h>
 
 #include "cohort.h"
-#include "wire.h"
+#include "common/wire.h"
 #include "libcohort_int.h"
 
 /* Send the frame already appended to the output, and wait for w. */

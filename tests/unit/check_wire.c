@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wire.h"
+#include "common/wire.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 #define FRAME_BUF	4096	/* larger than any sample frame */
