@@ -193,6 +193,52 @@ struct wire_writer {
 	uint32_t	 sub;		/* stats: counters in that section */
 };
 
+/*
+ * The largest frame each encoder can write: every buffer a frame is built
+ * in is sized from these, never by hand (check_wire encodes each message
+ * with every string at its maximum into exactly this many bytes).  A
+ * string on the wire is a 16-bit length and its bytes.
+ */
+#define WIRE_STR(max)		(2 + (max))
+#define WIRE_HELLO_MAX		(WIRE_HDR_LEN + 2 + 2 + 8 + 2 +	\
+				    WIRE_NONCE_LEN + 2 * WIRE_STR(WIRE_ID_MAX) + \
+				    WIRE_STR(WIRE_ADDR_MAX))
+#define WIRE_HELLO_ACK_MAX	(WIRE_HDR_LEN + WIRE_NONCE_LEN +	\
+				    WIRE_MAC_LEN + WIRE_STR(WIRE_ID_MAX))
+#define WIRE_ECHO_MAX		(WIRE_HDR_LEN + 5 * 8 + WIRE_STR(WIRE_ID_MAX))
+#define WIRE_BYE_MAX		(WIRE_HDR_LEN + 4 + WIRE_STR(WIRE_ID_MAX) + \
+				    WIRE_STR(WIRE_TEXT_MAX))
+#define WIRE_REFUSE_MAX		(WIRE_HDR_LEN + 4 + WIRE_STR(WIRE_TEXT_MAX))
+#define WIRE_CTL_HELLO_MAX	(WIRE_HDR_LEN + 2 + 2 + 4 +		\
+				    WIRE_STR(WIRE_ID_MAX))
+#define WIRE_CTL_WELCOME_MAX	(WIRE_HDR_LEN + 2 + 4 + 8 +		\
+				    2 * WIRE_STR(WIRE_ID_MAX))
+#define WIRE_CTL_ERROR_MAX	(WIRE_HDR_LEN + 4 + 4 + WIRE_STR(WIRE_TEXT_MAX))
+#define WIRE_CTL_REQ_MAX	(WIRE_HDR_LEN + 4)
+#define WIRE_CTL_WATCH_MAX	(WIRE_HDR_LEN + 4 + 1)
+#define WIRE_CTL_EVENT_MAX	(WIRE_HDR_LEN + 1 + 1 + 8 + 8 +		\
+				    WIRE_STR(WIRE_ID_MAX))
+#define WIRE_CTL_SUB_MAX	(WIRE_HDR_LEN + 4 + WIRE_STR(WIRE_SUBJECT_MAX))
+/* Heads of frames with a body: the body follows, not counted here. */
+#define WIRE_DATA_HEAD_MAX	(WIRE_HDR_LEN + 4 + 4 + 8 +		\
+				    WIRE_STR(WIRE_ID_MAX) + WIRE_STR(WIRE_SUBJECT_MAX))
+#define WIRE_CTL_MSG_HEAD_MAX	(WIRE_HDR_LEN + 4 + 4 + 8 +		\
+				    WIRE_STR(WIRE_ID_MAX) + WIRE_STR(WIRE_SUBJECT_MAX))
+#define WIRE_CTL_REPLY_HEAD_MAX	(WIRE_HDR_LEN + 8)
+/* Lists: a fixed part, then so much per entry. */
+#define WIRE_MEMBERS_FIXED	(WIRE_HDR_LEN + 4 + 4)
+#define WIRE_MEMBER_MAX		(WIRE_STR(WIRE_ID_MAX) +		\
+				    WIRE_STR(WIRE_ADDR_MAX) + 2 + 1 + 8 + 8 + 8)
+#define WIRE_RESULT_FIXED	(WIRE_HDR_LEN + 4 + 4 + 4)
+#define WIRE_UNREACHED_MAX	(WIRE_STR(WIRE_ID_MAX) + 4)
+#define WIRE_RESULT_MAX(n)	(WIRE_RESULT_FIXED + (n) * WIRE_UNREACHED_MAX)
+#define WIRE_STATS_FIXED	(WIRE_HDR_LEN + 4 + 4)
+#define WIRE_STATS_SECTION_MAX	(2 * WIRE_STR(WIRE_ID_MAX) + 4)
+#define WIRE_STATS_KV_LEN	(WIRE_STR(WIRE_ID_MAX) + 8)
+/* Every peer frame but DATA fits in this; so does every frame of a stream
+ * before its HELLO is through. */
+#define WIRE_PEER_CTL_MAX	WIRE_HELLO_MAX
+
 const char	*wire_type_name(uint32_t);
 const char	*wire_status_name(enum wire_status);
 const char	*wire_reason_name(uint32_t);

@@ -1,14 +1,15 @@
 /*
- * notify.c: the systemd notification protocol (Type=notify).  Without
- * libsystemd at configure time every function here is a no-op.
+ * notify.c: sd_notify (notify.h).
  */
+#include <stdint.h>
 #include <stdio.h>
 
 #ifdef HAVE_LIBSYSTEMD
 #include <systemd/sd-daemon.h>
 #endif
 
-#include "daemon/cohortd.h"
+#include "common/log.h"
+#include "notify.h"
 
 #ifdef HAVE_LIBSYSTEMD
 static void
@@ -21,26 +22,26 @@ notify_watchdog_cb(evutil_socket_t fd, short ev, void *arg)
 }
 #endif
 
+/* READY=1 with a status line: up of total peers. */
 void
-notify_ready(struct cohortd *sc)
+notify_ready(size_t up, size_t total)
 {
 #ifdef HAVE_LIBSYSTEMD
-	sd_notifyf(0, "READY=1\nSTATUS=%zu of %zu peers up",
-	    peer_count_up(sc), sc->conf.n_nodes - 1);
+	sd_notifyf(0, "READY=1\nSTATUS=%zu of %zu peers up", up, total);
 #else
-	(void)sc;
+	(void)up;
+	(void)total;
 #endif
 }
 
 void
-notify_status(struct cohortd *sc)
+notify_status(size_t up, size_t total)
 {
 #ifdef HAVE_LIBSYSTEMD
-	if (!sc->stopping)
-		sd_notifyf(0, "STATUS=%zu of %zu peers up",
-		    peer_count_up(sc), sc->conf.n_nodes - 1);
+	sd_notifyf(0, "STATUS=%zu of %zu peers up", up, total);
 #else
-	(void)sc;
+	(void)up;
+	(void)total;
 #endif
 }
 
@@ -60,27 +61,32 @@ notify_stopping(void)
 #endif
 }
 
-/* WatchdogSec=: keep-alives from the event loop at half the interval. */
-void
-notify_watchdog_init(struct cohortd *sc)
+/* Keep-alives from the event loop at half the interval. */
+struct event *
+notify_watchdog_init(struct event_base *base)
 {
 #ifdef HAVE_LIBSYSTEMD
-	uint64_t	usec;
-	struct timeval	tv;
+	struct event	*ev;
+	uint64_t	 usec;
+	struct timeval	 tv;
 
 	if (sd_watchdog_enabled(0, &usec) <= 0)
-		return;
+		return (NULL);
 	usec /= 2;
 	tv.tv_sec = (time_t)(usec / 1000000);
 	tv.tv_usec = (suseconds_t)(usec % 1000000);
-	sc->ev_watchdog = event_new(sc->base, -1, EV_PERSIST,
-	    notify_watchdog_cb, sc);
-	if (sc->ev_watchdog == NULL || event_add(sc->ev_watchdog, &tv) == -1)
+	ev = event_new(base, -1, EV_PERSIST, notify_watchdog_cb, NULL);
+	if (ev == NULL || event_add(ev, &tv) == -1) {
 		log_warnx("cannot start the systemd watchdog timer");
-	else
-		log_info("systemd watchdog: keep-alive every %llu ms",
-		    (unsigned long long)(usec / 1000));
+		if (ev != NULL)
+			event_free(ev);
+		return (NULL);
+	}
+	log_info("systemd watchdog: keep-alive every %llu ms",
+	    (unsigned long long)(usec / 1000));
+	return (ev);
 #else
-	(void)sc;
+	(void)base;
+	return (NULL);
 #endif
 }

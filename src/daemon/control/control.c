@@ -26,12 +26,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bsd/sys/queue.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
 #include <uthash.h>
 
-#include "daemon/io/bufio.h"
-#include "daemon/cohortd.h"
+#include "common/log.h"
 #include "common/subject.h"
+#include "daemon/io/bufio.h"
+#include "daemon/io/evutil.h"
+#include "control.h"
 
 /* How long a client being closed may take to read its last frame. */
 #define CLIENT_LINGER_MS	1000
@@ -44,6 +49,23 @@
 /* Largest single write to a client socket (libevent's default: 16 KiB). */
 #define CLIENT_WRITE_MAX	(256 * 1024)
 
+TAILQ_HEAD(client_list, client);
+
+struct control {
+	struct event_base		*base;
+	const struct cohort_conf	*conf;
+	uint64_t			 incarnation;
+	const struct control_events	*ev;
+	void				*arg;
+	struct client_list		 clients;
+	uint64_t			 next_client_id;
+	struct evconnlistener		*listener;
+	char				 path[CONF_SOCKET_MAX + 1];
+	struct event			*reaper;
+	struct ratelim			 rl;
+	struct control_stats		 stats;
+};
+
 /* One subscription of one client. */
 struct csub {
 	UT_hash_handle		 hh;
@@ -52,7 +74,7 @@ struct csub {
 
 struct client {
 	TAILQ_ENTRY(client)	 entry;
-	struct cohortd		*sc;
+	struct control		*sc;
 	struct bufferevent	*bev;
 	struct event		*linger;
 	uint64_t		 id;		/* for logs */
@@ -85,14 +107,14 @@ static void	 client_resume_cb(evutil_socket_t, short, void *);
 static void	 client_groups(struct client *, gid_t);
 static int	 control_acl_check(struct client *, uint32_t, int,
 		    const char *);
-static size_t	 control_uid_count(struct cohortd *, uid_t);
+static size_t	 control_uid_count(struct control *, uid_t);
 static void	 client_write_cb(struct bufferevent *, void *);
 static void	 client_event_cb(struct bufferevent *, short, void *);
 
 static void
 client_close(struct client *cl)
 {
-	struct cohortd	*sc = cl->sc;
+	struct control	*sc = cl->sc;
 
 	if (cl->dead)
 		return;
@@ -102,7 +124,7 @@ client_close(struct client *cl)
 	log_debug("client %llu (%s pid %ld) closed",
 	    (unsigned long long)cl->id, cl->name, (long)cl->pid);
 	/* Stays on the list, marked dead, until the reaper frees it. */
-	event_active(sc->ctl_reaper, EV_TIMEOUT, 0);
+	event_active(sc->reaper, EV_TIMEOUT, 0);
 }
 
 static void
@@ -110,15 +132,15 @@ client_free(struct client *cl)
 {
 	struct csub	*cs, *tmp;
 
-	relay_client_gone(cl->sc, cl);
+	cl->sc->ev->gone(cl->sc->arg, cl);
 	HASH_ITER(hh, cl->subs, cs, tmp) {
-		(void)relay_unsubscribe(cl->sc, cl, cs->pattern);
+		(void)cl->sc->ev->unsubscribe(cl->sc->arg, cl, cs->pattern);
 		HASH_DEL(cl->subs, cs);
 		free(cs);
 	}
 	client_unfull(cl);
 	TAILQ_REMOVE(&cl->sc->clients, cl, entry);
-	cl->sc->n_clients--;
+	cl->sc->stats.clients--;
 	bufferevent_free(cl->bev);
 	event_free(cl->linger);
 	event_free(cl->resume);
@@ -128,7 +150,7 @@ client_free(struct client *cl)
 static void
 control_reaper_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	struct cohortd	*sc = arg;
+	struct control	*sc = arg;
 	struct client	*cl, *tmp;
 
 	(void)fd;
@@ -157,20 +179,20 @@ client_linger_cb(evutil_socket_t fd, short ev, void *arg)
 static int
 client_overflow(struct client *cl, size_t len)
 {
-	struct cohortd	*sc = cl->sc;
+	struct control	*sc = cl->sc;
 	struct evbuffer	*out = bufferevent_get_output(cl->bev);
-	size_t		 bound = sc->conf.lim.client_queue_bytes;
+	size_t		 bound = sc->conf->lim.client_queue_bytes;
 
-	if (!sc->conf.slow_disconnect)
+	if (!sc->conf->slow_disconnect)
 		bound *= 2;
 	if (evbuffer_get_length(out) + len > bound && !cl->closing) {
 		sc->stats.client_queue_overflows++;
-		if (ratelim_allow(&sc->rl_ctl, time(NULL)))
+		if (ratelim_allow(&sc->rl, time(NULL)))
 			log_warnx("client %llu (%s pid %ld) does not read: "
 			    "%zu bytes queued, limits.client_queue_bytes is "
 			    "%u; disconnecting it", (unsigned long long)cl->id,
 			    cl->name, (long)cl->pid, evbuffer_get_length(out),
-			    sc->conf.lim.client_queue_bytes);
+			    sc->conf->lim.client_queue_bytes);
 		client_close(cl);
 		return (1);
 	}
@@ -180,7 +202,15 @@ client_overflow(struct client *cl, size_t len)
 static int
 client_send(struct client *cl, const uint8_t *frame, size_t len)
 {
-	if (cl->dead || len == 0 || client_overflow(cl, len))
+	if (len == 0) {
+		/* An encoder said it does not fit: a bug, never silent. */
+		cl->sc->stats.encode_errors++;
+		if (ratelim_allow(&cl->sc->rl, time(NULL)))
+			log_warnx("client %llu: a frame could not be encoded; "
+			    "not sent", (unsigned long long)cl->id);
+		return (-1);
+	}
+	if (cl->dead || client_overflow(cl, len))
 		return (-1);
 	if (bufferevent_write(cl->bev, frame, len) == -1) {
 		client_close(cl);
@@ -199,7 +229,7 @@ client_error(struct client *cl, uint32_t req_id, enum wire_reason code,
     int fatal, const char *fmt, ...)
 {
 	struct wire_ctl_error	e;
-	uint8_t			buf[WIRE_HDR_LEN + 12 + WIRE_TEXT_MAX];
+	uint8_t			buf[WIRE_CTL_ERROR_MAX];
 	va_list			ap;
 
 	memset(&e, 0, sizeof(e));
@@ -247,10 +277,10 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 static void
 client_protocol_error(struct client *cl, const char *what)
 {
-	struct cohortd	*sc = cl->sc;
+	struct control	*sc = cl->sc;
 
 	sc->stats.client_errors++;
-	if (ratelim_allow(&sc->rl_ctl, time(NULL)))
+	if (ratelim_allow(&sc->rl, time(NULL)))
 		log_warnx("client %llu (%s pid %ld uid %ld): %s; closing",
 		    (unsigned long long)cl->id, cl->name, (long)cl->pid,
 		    (long)cl->uid, what);
@@ -260,9 +290,9 @@ client_protocol_error(struct client *cl, const char *what)
 static void
 control_hello(struct client *cl, const struct wire_ctl_hello *h)
 {
-	struct cohortd		*sc = cl->sc;
+	struct control		*sc = cl->sc;
 	struct wire_ctl_welcome	 w;
-	uint8_t			 buf[WIRE_HDR_LEN + 16 + 2 * (2 + WIRE_ID_MAX)];
+	uint8_t			 buf[WIRE_CTL_WELCOME_MAX];
 
 	strlcpy(cl->name, h->name, sizeof(cl->name));
 	if (h->version < CTL_MIN_VERSION || h->min_version > CTL_VERSION) {
@@ -275,122 +305,15 @@ control_hello(struct client *cl, const struct wire_ctl_hello *h)
 	}
 	memset(&w, 0, sizeof(w));
 	w.version = h->version < CTL_VERSION ? h->version : CTL_VERSION;
-	w.max_message = sc->conf.lim.max_message_size;
+	w.max_message = sc->conf->lim.max_message_size;
 	w.incarnation = sc->incarnation;
-	strlcpy(w.cluster, sc->conf.cluster, sizeof(w.cluster));
-	strlcpy(w.node_id, sc->conf.node_id, sizeof(w.node_id));
+	strlcpy(w.cluster, sc->conf->cluster, sizeof(w.cluster));
+	strlcpy(w.node_id, sc->conf->node_id, sizeof(w.node_id));
 	cl->hello_done = 1;
 	log_debug("client %llu is %s pid %ld (says pid %u)",
 	    (unsigned long long)cl->id, cl->name, (long)cl->pid, h->pid);
 	(void)client_send(cl, buf, wire_encode_ctl_welcome(buf, sizeof(buf),
 	    &w));
-}
-
-static void
-control_members(struct client *cl, uint32_t req_id)
-{
-	struct cohortd		*sc = cl->sc;
-	struct wire_writer	 w;
-	struct wire_member	 m;
-	uint8_t			*buf;
-	size_t			 i, cap, len;
-
-	cap = WIRE_HDR_LEN + 8;
-	for (i = 0; i < sc->conf.n_nodes; i++) {
-		peer_member(sc, i, &m);
-		cap += wire_member_size(&m);
-	}
-	if ((buf = malloc(cap)) == NULL) {
-		client_error(cl, req_id, REASON_LIMIT, 0, "out of memory");
-		return;
-	}
-	wire_members_start(&w, buf, cap, req_id);
-	for (i = 0; i < sc->conf.n_nodes; i++) {
-		peer_member(sc, i, &m);
-		wire_members_add(&w, &m);
-	}
-	if ((len = wire_members_finish(&w)) == 0)
-		client_error(cl, req_id, REASON_LIMIT, 0, "member list does "
-		    "not fit in a frame");
-	else
-		(void)client_send(cl, buf, len);
-	free(buf);
-}
-
-static void
-control_stats(struct client *cl, uint32_t req_id)
-{
-	struct cohortd		*sc = cl->sc;
-	const struct cohortd_stats *st = &sc->stats;
-	struct wire_writer	 w;
-	uint8_t			*buf;
-	size_t			 cap, len;
-
-	cap = 8192 + sc->conf.n_nodes * 1024;
-	if ((buf = malloc(cap)) == NULL) {
-		client_error(cl, req_id, REASON_LIMIT, 0, "out of memory");
-		return;
-	}
-	wire_stats_start(&w, buf, cap, req_id);
-	wire_stats_section(&w, "daemon", sc->conf.node_id);
-	wire_stats_add(&w, "uptime_ms", wall_ms() - sc->started_ms);
-	wire_stats_add(&w, "incarnation", sc->incarnation);
-	wire_stats_add(&w, "peers", sc->conf.n_nodes - 1);
-	wire_stats_add(&w, "peers_up", peer_count_up(sc));
-	wire_stats_add(&w, "clients", sc->n_clients);
-	wire_stats_add(&w, "hb_interval_ms", sc->conf.lim.hb_interval_ms);
-	wire_stats_add(&w, "hb_timeout_ms", sc->conf.lim.hb_timeout_ms);
-	wire_stats_add(&w, "log_debug", (uint64_t)log_getverbose());
-	wire_stats_add(&w, "conns_accepted", st->conns_accepted);
-	wire_stats_add(&w, "conns_refused", st->conns_refused);
-	wire_stats_add(&w, "refused_by_peer", st->refused_by_peer);
-	wire_stats_add(&w, "hello_timeouts", st->hello_timeouts);
-	wire_stats_add(&w, "protocol_errors", st->protocol_errors);
-	wire_stats_add(&w, "duplicate_streams", st->duplicate_streams);
-	wire_stats_add(&w, "clients_accepted", st->clients_accepted);
-	wire_stats_add(&w, "clients_refused", st->clients_refused);
-	wire_stats_add(&w, "client_errors", st->client_errors);
-	wire_stats_add(&w, "client_queue_overflows",
-	    st->client_queue_overflows);
-	wire_stats_add(&w, "events_sent", st->events_sent);
-	wire_stats_add(&w, "subscriptions", relay_subscriptions(sc));
-	wire_stats_add(&w, "msgs_published", st->msgs_published);
-	wire_stats_add(&w, "msgs_sent", st->msgs_sent);
-	wire_stats_add(&w, "msgs_received", st->msgs_received);
-	wire_stats_add(&w, "msgs_delivered", st->msgs_delivered);
-	wire_stats_add(&w, "msgs_unsubscribed", st->msgs_unsubscribed);
-	wire_stats_add(&w, "unreachable", st->unreachable);
-	wire_stats_add(&w, "too_big", st->too_big);
-	wire_stats_add(&w, "bad_subjects", st->bad_subjects);
-	wire_stats_add(&w, "requests", st->requests);
-	wire_stats_add(&w, "requests_served", st->requests_served);
-	wire_stats_add(&w, "requests_refused", st->requests_refused);
-	wire_stats_add(&w, "replies", st->replies);
-	wire_stats_add(&w, "no_responder", st->no_responder);
-	wire_stats_add(&w, "request_timeouts", st->request_timeouts);
-	wire_stats_add(&w, "late_replies", st->late_replies);
-	wire_stats_add(&w, "replies_undeliverable",
-	    st->replies_undeliverable);
-	wire_stats_add(&w, "subs_refused", st->subs_refused);
-	wire_stats_add(&w, "peer_queues_full", st->peer_queue_full);
-	wire_stats_add(&w, "clients_paused", st->clients_paused);
-	wire_stats_add(&w, "subscribers_full", st->subscribers_full);
-	wire_stats_add(&w, "peer_reads_paused", st->peer_reads_paused);
-	wire_stats_add(&w, "subscribers_full_now", sc->n_full_clients);
-	wire_stats_add(&w, "pending_refused", st->pending_refused);
-	wire_stats_add(&w, "accept_paused", st->accept_paused);
-	wire_stats_add(&w, "auth_failures", st->auth_failures);
-	wire_stats_add(&w, "tls_failures", st->tls_failures);
-	wire_stats_add(&w, "clients_denied", st->clients_denied);
-	wire_stats_add(&w, "acl_refused", st->acl_refused);
-	wire_stats_add(&w, "msgs_maybe_lost", st->msgs_maybe_lost);
-	peer_stats(sc, &w);
-	if ((len = wire_stats_finish(&w)) == 0)
-		client_error(cl, req_id, REASON_LIMIT, 0, "statistics do not "
-		    "fit in a frame");
-	else
-		(void)client_send(cl, buf, len);
-	free(buf);
 }
 
 static void
@@ -401,7 +324,7 @@ control_reload(struct client *cl, uint32_t req_id)
 	log_info("reload asked by client %llu (%s pid %ld uid %ld)",
 	    (unsigned long long)cl->id, cl->name, (long)cl->pid,
 	    (long)cl->uid);
-	if (cohortd_reload(cl->sc, msg, sizeof(msg)) == -1)
+	if (cl->sc->ev->reload(cl->sc->arg, msg, sizeof(msg)) == -1)
 		client_error(cl, req_id, REASON_BAD_REQUEST, 0, "%s", msg);
 	else
 		control_ok(cl, req_id);
@@ -410,7 +333,7 @@ control_reload(struct client *cl, uint32_t req_id)
 static void
 control_subscribe(struct client *cl, const struct wire_ctl_sub *m)
 {
-	struct cohortd		*sc = cl->sc;
+	struct control		*sc = cl->sc;
 	struct csub		*cs;
 	enum subject_error	 se;
 	int			 rv;
@@ -428,20 +351,20 @@ control_subscribe(struct client *cl, const struct wire_ctl_sub *m)
 		control_ok(cl, m->req_id);	/* already: idempotent */
 		return;
 	}
-	if (cl->n_subs >= sc->conf.lim.subs_per_client) {
+	if (cl->n_subs >= sc->conf->lim.subs_per_client) {
 		sc->stats.subs_refused++;
-		if (ratelim_allow(&sc->rl_ctl, time(NULL)))
+		if (ratelim_allow(&sc->rl, time(NULL)))
 			log_warnx("client %llu (%s pid %ld): subscription "
 			    "refused, limits.subscriptions_per_client (%u) "
 			    "reached", (unsigned long long)cl->id, cl->name,
-			    (long)cl->pid, sc->conf.lim.subs_per_client);
+			    (long)cl->pid, sc->conf->lim.subs_per_client);
 		client_error(cl, m->req_id, REASON_LIMIT, 0, "%u subscriptions "
 		    "already (limits.subscriptions_per_client)",
-		    sc->conf.lim.subs_per_client);
+		    sc->conf->lim.subs_per_client);
 		return;
 	}
 	if ((cs = calloc(1, sizeof(*cs))) == NULL ||
-	    (rv = relay_subscribe(sc, cl, m->pattern)) == -1) {
+	    (rv = sc->ev->subscribe(sc->arg, cl, m->pattern)) == -1) {
 		free(cs);
 		client_error(cl, m->req_id, REASON_LIMIT, 0, "out of memory");
 		return;
@@ -465,7 +388,7 @@ control_unsubscribe(struct client *cl, const struct wire_ctl_sub *m)
 		    "subscribed to \"%s\"", m->pattern);
 		return;
 	}
-	(void)relay_unsubscribe(cl->sc, cl, cs->pattern);
+	(void)cl->sc->ev->unsubscribe(cl->sc->arg, cl, cs->pattern);
 	HASH_DEL(cl->subs, cs);
 	free(cs);
 	cl->n_subs--;
@@ -476,7 +399,7 @@ static void
 control_ok(struct client *cl, uint32_t req_id)
 {
 	struct wire_ctl_req	r = { req_id };
-	uint8_t			buf[WIRE_HDR_LEN + 4];
+	uint8_t			buf[WIRE_CTL_REQ_MAX];
 
 	(void)client_send(cl, buf, wire_encode_ctl_req(buf, sizeof(buf),
 	    WT_CTL_OK, &r));
@@ -515,17 +438,17 @@ control_dispatch(struct client *cl, const struct wire_hdr *hdr,
 	case WT_CTL_MEMBERS_REQ:
 		if ((st = wire_decode_ctl_req(buf, hdr->len, hdr->type,
 		    &m.req)) == WIRE_OK)
-			control_members(cl, m.req.req_id);
+			cl->sc->ev->members(cl->sc->arg, cl, m.req.req_id);
 		break;
 	case WT_CTL_PUB:
 		if ((st = wire_decode_ctl_pub(buf, hdr->len, &m.pub)) ==
 		    WIRE_OK && control_acl_check(cl, m.pub.req_id, 1,
 		    m.pub.subject))
-			relay_publish(cl->sc, cl, &m.pub);
+			cl->sc->ev->publish(cl->sc->arg, cl, &m.pub);
 		break;
 	case WT_CTL_REPLY:
 		if ((st = wire_decode_ctl_reply(buf, hdr->len, &m.reply)) ==
-		    WIRE_OK && relay_reply(cl->sc, cl, m.reply.token,
+		    WIRE_OK && cl->sc->ev->reply(cl->sc->arg, cl, m.reply.token,
 		    m.reply.body, m.reply.body_len) == -1) {
 			client_protocol_error(cl, "reply larger than "
 			    "limits.max_message_size");
@@ -545,7 +468,7 @@ control_dispatch(struct client *cl, const struct wire_hdr *hdr,
 	case WT_CTL_STATS_REQ:
 		if ((st = wire_decode_ctl_req(buf, hdr->len, hdr->type,
 		    &m.req)) == WIRE_OK)
-			control_stats(cl, m.req.req_id);
+			cl->sc->ev->stats(cl->sc->arg, cl, m.req.req_id);
 		break;
 	case WT_CTL_RELOAD:
 		if ((st = wire_decode_ctl_req(buf, hdr->len, hdr->type,
@@ -594,7 +517,7 @@ client_read_more(struct client *cl)
 	size_t	batch;
 
 	/* No more than the read high watermark: one largest frame. */
-	batch = config_max_frame(&cl->sc->conf);
+	batch = config_max_frame(cl->sc->conf);
 	if (batch > CLIENT_READ_BATCH)
 		batch = CLIENT_READ_BATCH;
 	(void)bufread_fill(cl->bev, batch);
@@ -608,7 +531,7 @@ client_frame_limit(void *arg)
 
 	if (cl->dead || cl->closing || cl->paused)
 		return (0);
-	return (config_max_frame(&cl->sc->conf));
+	return (config_max_frame(cl->sc->conf));
 }
 
 static int
@@ -660,7 +583,7 @@ client_groups(struct client *cl, gid_t gid)
 }
 
 static size_t
-control_uid_count(struct cohortd *sc, uid_t uid)
+control_uid_count(struct control *sc, uid_t uid)
 {
 	struct client	*cl;
 	size_t		 n = 0;
@@ -675,7 +598,7 @@ control_uid_count(struct cohortd *sc, uid_t uid)
 static void
 rule_text(struct client *cl, int publish, char *buf, size_t len)
 {
-	const struct acl	*a = &cl->sc->conf.acl;
+	const struct acl	*a = &cl->sc->conf->acl;
 	const struct acl_rule	*r;
 	char		**v;
 	size_t		  i, n;
@@ -702,15 +625,15 @@ static int
 control_acl_check(struct client *cl, uint32_t req_id, int publish,
     const char *what)
 {
-	struct cohortd	*sc = cl->sc;
+	struct control	*sc = cl->sc;
 	char		 text[WIRE_TEXT_MAX + 1];
 
-	if (publish ? acl_may_publish(&sc->conf.acl, cl->rule, what) :
-	    acl_may_subscribe(&sc->conf.acl, cl->rule, what))
+	if (publish ? acl_may_publish(&sc->conf->acl, cl->rule, what) :
+	    acl_may_subscribe(&sc->conf->acl, cl->rule, what))
 		return (1);
 	sc->stats.acl_refused++;
 	rule_text(cl, publish, text, sizeof(text));
-	if (ratelim_allow(&sc->rl_ctl, time(NULL)))
+	if (ratelim_allow(&sc->rl, time(NULL)))
 		log_info("client %llu (%s pid %ld uid %ld): %s \"%s\" refused: "
 		    "%s", (unsigned long long)cl->id, cl->name, (long)cl->pid,
 		    (long)cl->uid, publish ? "publish to" : "subscribe to",
@@ -725,11 +648,11 @@ control_acl_check(struct client *cl, uint32_t req_id, int publish,
  * are disconnected, which releases what they held paused.
  */
 void
-control_apply_policy(struct cohortd *sc)
+control_apply_policy(struct control *sc)
 {
 	struct client	*cl;
 
-	if (!sc->conf.slow_disconnect)
+	if (!sc->conf->slow_disconnect)
 		return;
 	TAILQ_FOREACH(cl, &sc->clients, entry) {
 		if (!cl->full || cl->dead)
@@ -745,12 +668,12 @@ control_apply_policy(struct cohortd *sc)
 
 /* After a reload, the rules may be new: each client finds its own. */
 void
-control_apply_acl(struct cohortd *sc)
+control_apply_acl(struct control *sc)
 {
 	struct client	*cl;
 
 	TAILQ_FOREACH(cl, &sc->clients, entry)
-		cl->rule = acl_rule_for(&sc->conf.acl, cl->uid, cl->groups,
+		cl->rule = acl_rule_for(&sc->conf->acl, cl->uid, cl->groups,
 		    (size_t)cl->ngroups);
 }
 
@@ -770,7 +693,7 @@ static void
 control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
-	struct cohortd	*sc = arg;
+	struct control	*sc = arg;
 	struct client	*cl;
 	struct ucred	 cred;
 	socklen_t	 len = sizeof(cred);
@@ -791,7 +714,7 @@ control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		client_groups(cl, cred.gid);
 	} else
 		cl->uid = (uid_t)-1;	/* matches no rule, no allow-list */
-	cl->rule = acl_rule_for(&sc->conf.acl, cl->uid, cl->groups,
+	cl->rule = acl_rule_for(&sc->conf->acl, cl->uid, cl->groups,
 	    (size_t)cl->ngroups);
 	cl->bev = bufferevent_socket_new(sc->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	cl->linger = evtimer_new(sc->base, client_linger_cb, cl);
@@ -809,18 +732,18 @@ control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	TAILQ_INSERT_TAIL(&sc->clients, cl, entry);
-	sc->n_clients++;
+	sc->stats.clients++;
 	bufferevent_setcb(cl->bev, client_read_cb, NULL, client_event_cb, cl);
 	bufferevent_setwatermark(cl->bev, EV_READ, 0,
-	    config_max_frame(&sc->conf));
+	    config_max_frame(sc->conf));
 	bufferevent_set_max_single_write(cl->bev, CLIENT_WRITE_MAX);
 	bufferevent_enable(cl->bev, EV_READ | EV_WRITE);
 	log_debug("client %llu connected: pid %ld uid %ld",
 	    (unsigned long long)cl->id, (long)cl->pid, (long)cl->uid);
-	if (!acl_connect_ok(&sc->conf.acl, cl->uid, cl->groups,
+	if (!acl_connect_ok(&sc->conf->acl, cl->uid, cl->groups,
 	    (size_t)cl->ngroups)) {
 		sc->stats.clients_denied++;
-		if (ratelim_allow(&sc->rl_ctl, time(NULL)))
+		if (ratelim_allow(&sc->rl, time(NULL)))
 			log_warnx("client pid %ld uid %ld refused: not in "
 			    "security.allow_users or allow_groups",
 			    (long)cl->pid, (long)cl->uid);
@@ -829,25 +752,25 @@ control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		    (long)cl->uid);
 		return;
 	}
-	if (control_uid_count(sc, cl->uid) > sc->conf.lim.clients_per_uid) {
+	if (control_uid_count(sc, cl->uid) > sc->conf->lim.clients_per_uid) {
 		sc->stats.clients_refused++;
-		if (ratelim_allow(&sc->rl_ctl, time(NULL)))
+		if (ratelim_allow(&sc->rl, time(NULL)))
 			log_warnx("client pid %ld uid %ld refused: "
 			    "limits.clients_per_uid (%u) reached", (long)cl->pid,
-			    (long)cl->uid, sc->conf.lim.clients_per_uid);
+			    (long)cl->uid, sc->conf->lim.clients_per_uid);
 		client_error(cl, 0, REASON_LIMIT, 1, "too many clients of uid "
 		    "%ld: limits.clients_per_uid is %u", (long)cl->uid,
-		    sc->conf.lim.clients_per_uid);
+		    sc->conf->lim.clients_per_uid);
 		return;
 	}
-	if (sc->n_clients > sc->conf.lim.max_clients) {
+	if (sc->stats.clients > sc->conf->lim.max_clients) {
 		sc->stats.clients_refused++;
-		if (ratelim_allow(&sc->rl_ctl, time(NULL)))
+		if (ratelim_allow(&sc->rl, time(NULL)))
 			log_warnx("client pid %ld uid %ld refused: "
 			    "limits.max_clients (%u) reached", (long)cl->pid,
-			    (long)cl->uid, sc->conf.lim.max_clients);
+			    (long)cl->uid, sc->conf->lim.max_clients);
 		client_error(cl, 0, REASON_LIMIT, 1, "too many clients: "
-		    "limits.max_clients is %u", sc->conf.lim.max_clients);
+		    "limits.max_clients is %u", sc->conf->lim.max_clients);
 		return;
 	}
 	sc->stats.clients_accepted++;
@@ -856,14 +779,14 @@ control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 static void
 control_accept_error_cb(struct evconnlistener *l, void *arg)
 {
-	struct cohortd	*sc = arg;
+	struct control	*sc = arg;
 	int		 err = EVUTIL_SOCKET_ERROR();
 
-	if (ratelim_allow(&sc->rl_ctl, time(NULL)))
-		log_warnx("accept on %s: %s%s", sc->ctl_path,
+	if (ratelim_allow(&sc->rl, time(NULL)))
+		log_warnx("accept on %s: %s%s", sc->path,
 		    evutil_socket_error_to_string(err), err == EMFILE ||
 		    err == ENFILE ? "; not accepting for a second" : "");
-	listener_pause(sc, l, err);
+	(void)ev_listener_pause(sc->base, l, err, &sc->stats.accept_paused);
 }
 
 /*
@@ -872,24 +795,24 @@ control_accept_error_cb(struct evconnlistener *l, void *arg)
  * exist leaves the daemon's own group, with a warning.
  */
 static void
-control_socket_group(struct cohortd *sc)
+control_socket_group(struct control *sc)
 {
 	struct group	*gr;
 
-	if (sc->conf.socket_group[0] == '\0')
+	if (sc->conf->socket_group[0] == '\0')
 		return;
-	if ((gr = getgrnam(sc->conf.socket_group)) == NULL) {
+	if ((gr = getgrnam(sc->conf->socket_group)) == NULL) {
 		log_warnx("security.socket_group \"%s\" does not exist: %s "
 		    "keeps the daemon's group; create the group, or name "
-		    "another", sc->conf.socket_group, sc->ctl_path);
+		    "another", sc->conf->socket_group, sc->path);
 		return;
 	}
-	if (chown(sc->ctl_path, (uid_t)-1, gr->gr_gid) == -1)
-		log_warn("chown %s to group %s", sc->ctl_path,
-		    sc->conf.socket_group);
+	if (chown(sc->path, (uid_t)-1, gr->gr_gid) == -1)
+		log_warn("chown %s to group %s", sc->path,
+		    sc->conf->socket_group);
 	else
-		log_info("%s: mode 0660, group %s", sc->ctl_path,
-		    sc->conf.socket_group);
+		log_info("%s: mode 0660, group %s", sc->path,
+		    sc->conf->socket_group);
 }
 
 /* Refuse to steal the socket of a daemon that is still running. */
@@ -914,91 +837,138 @@ control_check(const char *path)
 	return (0);
 }
 
-int
-control_init(struct cohortd *sc)
+static int
+control_listen(struct control *sc)
 {
 	struct sockaddr_un	 sun;
 	char			 dir[sizeof(sun.sun_path)];
 	mode_t			 old;
 	int			 fd;
 
-	TAILQ_INIT(&sc->clients);
-	strlcpy(sc->ctl_path, sc->conf.socket, sizeof(sc->ctl_path));
-	if ((sc->ctl_reaper = event_new(sc->base, -1, 0, control_reaper_cb,
-	    sc)) == NULL)
+	if (control_check(sc->path) == -1)
 		return (-1);
-	if (control_check(sc->ctl_path) == -1)
-		return (-1);
-	strlcpy(dir, sc->ctl_path, sizeof(dir));
+	strlcpy(dir, sc->path, sizeof(dir));
 	if (mkdir(dirname(dir), 0755) == -1 && errno != EEXIST) {
 		log_warn("mkdir %s", dir);
 		return (-1);
 	}
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	strlcpy(sun.sun_path, sc->ctl_path, sizeof(sun.sun_path));
+	strlcpy(sun.sun_path, sc->path, sizeof(sun.sun_path));
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1) {
 		log_warn("%s: socket", __func__);
 		return (-1);
 	}
-	if (unlink(sc->ctl_path) == -1 && errno != ENOENT) {
-		log_warn("unlink %s", sc->ctl_path);
+	if (unlink(sc->path) == -1 && errno != ENOENT) {
+		log_warn("unlink %s", sc->path);
 		close(fd);
 		return (-1);
 	}
 	old = umask(S_IXUSR | S_IXGRP | S_IRWXO);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		log_warn("bind %s", sc->ctl_path);
+		log_warn("bind %s", sc->path);
 		umask(old);
 		close(fd);
 		return (-1);
 	}
 	umask(old);
-	if (chmod(sc->ctl_path, 0660) == -1) {
-		log_warn("chmod %s", sc->ctl_path);
+	if (chmod(sc->path, 0660) == -1) {
+		log_warn("chmod %s", sc->path);
 		close(fd);
 		return (-1);
 	}
 	control_socket_group(sc);
-	sc->ctl_listener = evconnlistener_new(sc->base, control_accept_cb, sc,
+	sc->listener = evconnlistener_new(sc->base, control_accept_cb, sc,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 64, fd);
-	if (sc->ctl_listener == NULL) {
-		log_warn("listen %s", sc->ctl_path);
+	if (sc->listener == NULL) {
+		log_warn("listen %s", sc->path);
 		close(fd);
 		return (-1);
 	}
-	evconnlistener_set_error_cb(sc->ctl_listener, control_accept_error_cb);
-	log_info("local socket %s", sc->ctl_path);
+	evconnlistener_set_error_cb(sc->listener, control_accept_error_cb);
+	log_info("local socket %s", sc->path);
 	return (0);
 }
 
+struct control *
+control_new(struct event_base *base, const struct cohort_conf *conf,
+    uint64_t incarnation, const struct control_events *ev, void *arg)
+{
+	struct control	*sc;
+
+	if ((sc = calloc(1, sizeof(*sc))) == NULL)
+		return (NULL);
+	sc->base = base;
+	sc->conf = conf;
+	sc->incarnation = incarnation;
+	sc->ev = ev;
+	sc->arg = arg;
+	TAILQ_INIT(&sc->clients);
+	strlcpy(sc->path, conf->socket, sizeof(sc->path));
+	if ((sc->reaper = event_new(base, -1, 0, control_reaper_cb, sc)) ==
+	    NULL || control_listen(sc) == -1) {
+		control_free(sc);
+		return (NULL);
+	}
+	return (sc);
+}
+
+/* Clients are freed here, with their callbacks: the relay forgets them. */
 void
-control_shutdown(struct cohortd *sc)
+control_shutdown(struct control *sc)
 {
 	struct client	*cl;
 
-	if (sc->ctl_listener != NULL) {
-		evconnlistener_free(sc->ctl_listener);
-		sc->ctl_listener = NULL;
-		if (unlink(sc->ctl_path) == -1 && errno != ENOENT)
-			log_warn("unlink %s", sc->ctl_path);
+	if (sc->listener != NULL) {
+		evconnlistener_free(sc->listener);
+		sc->listener = NULL;
+		if (unlink(sc->path) == -1 && errno != ENOENT)
+			log_warn("unlink %s", sc->path);
 	}
 	while ((cl = TAILQ_FIRST(&sc->clients)) != NULL)
 		client_free(cl);
-	if (sc->ctl_reaper != NULL)
-		event_free(sc->ctl_reaper);
-	sc->ctl_reaper = NULL;
 }
 
 void
-control_broadcast_event(struct cohortd *sc, const struct wire_ctl_event *ev)
+control_free(struct control *sc)
+{
+	if (sc == NULL)
+		return;
+	control_shutdown(sc);
+	if (sc->reaper != NULL)
+		event_free(sc->reaper);
+	free(sc);
+}
+
+const struct control_stats *
+control_stats(struct control *sc)
+{
+	return (&sc->stats);
+}
+
+void
+control_send(struct client *cl, uint32_t req_id, const uint8_t *frame,
+    size_t len)
+{
+	if (len == 0)
+		client_error(cl, req_id, REASON_LIMIT, 0, "the answer does not "
+		    "fit in a frame");
+	(void)client_send(cl, frame, len);
+}
+
+void
+control_broadcast_event(struct control *sc, const struct wire_ctl_event *ev)
 {
 	struct client	*cl;
-	uint8_t		 buf[WIRE_HDR_LEN + 20 + WIRE_ID_MAX];
+	uint8_t		 buf[WIRE_CTL_EVENT_MAX];
 	size_t		 len;
 
-	len = wire_encode_ctl_event(buf, sizeof(buf), ev);
+	if ((len = wire_encode_ctl_event(buf, sizeof(buf), ev)) == 0) {
+		sc->stats.encode_errors++;
+		log_warnx("cannot encode the event for %s", ev->node);
+		return;
+	}
 	TAILQ_FOREACH(cl, &sc->clients, entry)
 		if (cl->watching && !cl->dead && !cl->closing &&
 		    client_send(cl, buf, len) == 0)
@@ -1018,8 +988,8 @@ control_deliver(struct client *cl, const uint8_t *head, size_t hlen,
 		client_close(cl);
 		return (-1);
 	}
-	if (!cl->sc->conf.slow_disconnect &&
-	    evbuffer_get_length(out) > cl->sc->conf.lim.client_queue_bytes)
+	if (!cl->sc->conf->slow_disconnect &&
+	    evbuffer_get_length(out) > cl->sc->conf->lim.client_queue_bytes)
 		return (client_fill(cl));
 	return (0);
 }
@@ -1032,21 +1002,21 @@ control_deliver(struct client *cl, const uint8_t *head, size_t hlen,
 static int
 client_fill(struct client *cl)
 {
-	struct cohortd	*sc = cl->sc;
+	struct control	*sc = cl->sc;
 
 	if (cl->full)
 		return (1);
 	cl->full = 1;
-	sc->n_full_clients++;
+	sc->stats.subscribers_full_now++;
 	sc->stats.subscribers_full++;
-	if (ratelim_allow(&sc->rl_ctl, time(NULL)))
+	if (ratelim_allow(&sc->rl, time(NULL)))
 		log_info("client %llu (%s pid %ld) reads slowly: %u bytes "
 		    "queued (limits.client_queue_bytes); slowing its sources "
 		    "down", (unsigned long long)cl->id, cl->name,
-		    (long)cl->pid, sc->conf.lim.client_queue_bytes);
+		    (long)cl->pid, sc->conf->lim.client_queue_bytes);
 	/* Called back below half: see client_write_cb. */
 	bufferevent_setwatermark(cl->bev, EV_WRITE,
-	    sc->conf.lim.client_queue_bytes / 2, 0);
+	    sc->conf->lim.client_queue_bytes / 2, 0);
 	bufferevent_setcb(cl->bev, client_read_cb, client_write_cb,
 	    client_event_cb, cl);
 	return (1);
@@ -1055,15 +1025,15 @@ client_fill(struct client *cl)
 static void
 client_unfull(struct client *cl)
 {
-	struct cohortd	*sc = cl->sc;
+	struct control	*sc = cl->sc;
 
 	if (!cl->full)
 		return;
 	cl->full = 0;
 	if (!cl->dead)
 		bufferevent_setwatermark(cl->bev, EV_WRITE, 0, 0);
-	if (--sc->n_full_clients == 0)
-		relay_subscribers_drained(sc);
+	if (--sc->stats.subscribers_full_now == 0)
+		sc->ev->drained(sc->arg);
 }
 
 void
@@ -1109,7 +1079,7 @@ control_pause(struct client *cl, const char *node)
 }
 
 void
-control_resume(struct cohortd *sc, const char *node)
+control_resume(struct control *sc, const char *node)
 {
 	struct client	*cl;
 
@@ -1136,7 +1106,7 @@ control_client_id(const struct client *cl)
  * those requests, never silence.
  */
 void
-control_lost(struct cohortd *sc, uint64_t id, const char *node,
+control_lost(struct control *sc, uint64_t id, const char *node,
     uint32_t count, uint32_t first_req, uint32_t last_req)
 {
 	struct client	*cl;
@@ -1146,7 +1116,7 @@ control_lost(struct cohortd *sc, uint64_t id, const char *node,
 			break;
 	if (cl == NULL || cl->dead)
 		return;
-	if (ratelim_allow(&sc->rl_ctl, time(NULL)))
+	if (ratelim_allow(&sc->rl, time(NULL)))
 		log_info("client %llu (%s pid %ld): %u message(s) to %s were "
 		    "in flight when its stream was lost", (unsigned long long)id,
 		    cl->name, (long)cl->pid, count, node);

@@ -1,9 +1,9 @@
 /*
  * relay.c: where peers and local clients meet.
  *
- * The mesh (peer*.c) hands in what arrived from other nodes (DATA frames)
- * and what happened to it; control.c hands in what local clients asked for
- * (publish, request, reply).  This file decides who gets what: it owns
+ * The mesh hands in what arrived from other nodes (DATA frames) and what
+ * happened to it; the control socket hands in what local clients asked
+ * for (publish, request, reply); both through the daemon's wiring.  This file decides who gets what: it owns
  * the subscription trie, the requests in flight from local clients
  * (pending, by correlation id) and the requests being served by local
  * clients (tokens).
@@ -18,16 +18,43 @@
 
 #include <uthash.h>
 
-#include "daemon/cohortd.h"
+#include "common/log.h"
 #include "common/subject.h"
+#include "daemon/control/control.h"
+#include "daemon/io/evutil.h"
+#include "daemon/mesh/mesh.h"
+#include "relay.h"
 
 /* How long a served request's token outlives the requester's timeout. */
 #define TOKEN_GRACE_MS		1000
 
+struct pending;
+struct rtoken;
+
+struct relay {
+	struct event_base		*base;
+	const struct cohort_conf	*conf;
+	struct mesh			*mesh;
+	struct control			*ctl;
+	struct subtree			*subs;
+	struct pending			*pending;	/* by corr */
+	struct rtoken			*tokens;	/* by token */
+	uint64_t			 next_corr;
+	uint64_t			 next_token;
+	uint64_t			 match_gen;
+	uint64_t			 rr;
+	struct client			**match_buf;
+	size_t				 match_cap;
+	struct wire_unreached		*unreached;	/* n_nodes entries */
+	size_t				 unreached_cap;
+	struct ratelim			 rl;
+	struct relay_stats		 stats;
+};
+
 /* A request from a local client, waiting for its reply. */
 struct pending {
-	UT_hash_handle	 hh;		/* sc->pending, by corr */
-	struct cohortd	*sc;
+	UT_hash_handle	 hh;		/* relay pending, by corr */
+	struct relay	*r;
 	uint64_t	 corr;
 	struct client	*cl;
 	uint32_t	 req_id;
@@ -39,8 +66,8 @@ struct pending {
 
 /* A request being served by a local client. */
 struct rtoken {
-	UT_hash_handle	 hh;		/* sc->tokens, by token */
-	struct cohortd	*sc;
+	UT_hash_handle	 hh;		/* relay tokens, by token */
+	struct relay	*r;
 	uint64_t	 token;
 	uint64_t	 corr;		/* the origin's correlation id */
 	char		 origin[WIRE_ID_MAX + 1];
@@ -50,24 +77,67 @@ struct rtoken {
 };
 
 static int
-is_self(struct cohortd *sc, const char *node)
+is_self(struct relay *sc, const char *node)
 {
-	return (strcmp(node, sc->conf.node_id) == 0);
+	return (strcmp(node, sc->conf->node_id) == 0);
 }
 
-int
-relay_init(struct cohortd *sc)
+/* An encoder refused a frame it should fit: a bug, counted and logged. */
+static void
+relay_encode_failed(struct relay *r, const char *what)
 {
-	if ((sc->subs = subtree_new()) == NULL)
-		return (-1);
-	return (0);
+	r->stats.encode_errors++;
+	if (ratelim_allow(&r->rl, time(NULL)))
+		log_warnx("cannot encode %s: not sent", what);
+}
+
+struct relay *
+relay_new(struct event_base *base, const struct cohort_conf *conf,
+    struct mesh *mesh, struct control *ctl)
+{
+	struct relay	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return (NULL);
+	r->base = base;
+	r->conf = conf;
+	r->mesh = mesh;
+	r->ctl = ctl;
+	if ((r->subs = subtree_new()) == NULL) {
+		free(r);
+		return (NULL);
+	}
+	return (r);
+}
+
+const struct relay_stats *
+relay_stats(struct relay *r)
+{
+	r->stats.subscriptions = subtree_count(r->subs);
+	return (&r->stats);
+}
+
+/* Room for one entry per configured node (the config may have grown). */
+static struct wire_unreached *
+relay_unreached(struct relay *r)
+{
+	struct wire_unreached	*u;
+
+	if (r->unreached_cap < r->conf->n_nodes) {
+		if ((u = reallocarray(r->unreached, r->conf->n_nodes,
+		    sizeof(*u))) == NULL)
+			return (NULL);
+		r->unreached = u;
+		r->unreached_cap = r->conf->n_nodes;
+	}
+	return (r->unreached);
 }
 
 static void
 pending_free(struct pending *pd)
 {
 	control_client_requests(pd->cl, -1);
-	HASH_DEL(pd->sc->pending, pd);
+	HASH_DEL(pd->r->pending, pd);
 	event_free(pd->timer);
 	free(pd);
 }
@@ -75,13 +145,13 @@ pending_free(struct pending *pd)
 static void
 token_free(struct rtoken *tk)
 {
-	HASH_DEL(tk->sc->tokens, tk);
+	HASH_DEL(tk->r->tokens, tk);
 	event_free(tk->timer);
 	free(tk);
 }
 
 void
-relay_free(struct cohortd *sc)
+relay_free(struct relay *sc)
 {
 	struct pending	*pd, *ptmp;
 	struct rtoken	*tk, *ttmp;
@@ -95,15 +165,15 @@ relay_free(struct cohortd *sc)
 	HASH_ITER(hh, sc->tokens, tk, ttmp)
 		token_free(tk);
 	subtree_free(sc->subs);
-	sc->subs = NULL;
 	free(sc->match_buf);
-	sc->match_buf = NULL;
+	free(sc->unreached);
+	free(sc);
 }
 
 /* Matching */
 
 struct collect {
-	struct cohortd	*sc;
+	struct relay	*sc;
 	uint64_t	 gen;
 	size_t		 n;
 	int		 oom;
@@ -114,7 +184,7 @@ static void
 collect_cb(void *owner, void *arg)
 {
 	struct collect	*co = arg;
-	struct cohortd	*sc = co->sc;
+	struct relay	*sc = co->sc;
 	struct client	**v;
 	size_t		  cap;
 
@@ -140,7 +210,7 @@ collect_cb(void *owner, void *arg)
  * instructions at 64 B.
  */
 static size_t
-relay_match(struct cohortd *sc, const char *subject)
+relay_match(struct relay *sc, const char *subject)
 {
 	struct collect	co = { sc, ++sc->match_gen, 0, 0 };
 
@@ -157,14 +227,13 @@ relay_match(struct cohortd *sc, const char *subject)
  * peer stream it came from (from_peer), or the publishing client.
  */
 static size_t
-relay_deliver_local(struct cohortd *sc, const char *from_peer,
+relay_deliver_local(struct relay *sc, const char *from_peer,
     struct client *from_client, const char *origin, const char *subject,
     const uint8_t *body, size_t len)
 {
 	int			 rv, full = 0;
 	struct wire_ctl_msg	 m;
-	uint8_t			 head[WIRE_HDR_LEN + 20 + 2 * 2 +
-				    WIRE_ID_MAX + WIRE_SUBJECT_MAX];
+	uint8_t			 head[WIRE_CTL_MSG_HEAD_MAX];
 	size_t			 hlen, i, n, got = 0;
 
 	if ((n = relay_match(sc, subject)) == 0) {
@@ -175,8 +244,10 @@ relay_deliver_local(struct cohortd *sc, const char *from_peer,
 	strlcpy(m.origin, origin, sizeof(m.origin));
 	strlcpy(m.subject, subject, sizeof(m.subject));
 	if ((hlen = wire_encode_ctl_msg_head(head, sizeof(head), &m,
-	    len)) == 0)
+	    len)) == 0) {
+		relay_encode_failed(sc, "a message for local subscribers");
 		return (0);
+	}
 	for (i = 0; i < n; i++) {
 		if ((rv = control_deliver(sc->match_buf[i], head, hlen, body,
 		    len)) >= 0)
@@ -186,7 +257,7 @@ relay_deliver_local(struct cohortd *sc, const char *from_peer,
 	}
 	sc->stats.msgs_delivered += got;
 	if (full && from_peer != NULL)
-		peer_pause_read(sc, from_peer);
+		mesh_pause_read(sc->mesh, from_peer);
 	else if (full && from_client != NULL)
 		control_pause(from_client, "");
 	return (got);
@@ -195,12 +266,11 @@ relay_deliver_local(struct cohortd *sc, const char *from_peer,
 /* Requests and replies */
 
 static void
-relay_answer(struct cohortd *sc, struct pending *pd, uint32_t flags,
+relay_answer(struct relay *sc, struct pending *pd, uint32_t flags,
     const char *origin, const uint8_t *body, size_t len)
 {
 	struct wire_ctl_msg	 m;
-	uint8_t			 head[WIRE_HDR_LEN + 20 + 2 * 2 +
-				    WIRE_ID_MAX + WIRE_SUBJECT_MAX];
+	uint8_t			 head[WIRE_CTL_MSG_HEAD_MAX];
 	size_t			 hlen;
 
 	if (flags & DATA_NO_RESPONDER) {
@@ -215,13 +285,15 @@ relay_answer(struct cohortd *sc, struct pending *pd, uint32_t flags,
 	strlcpy(m.origin, origin, sizeof(m.origin));
 	strlcpy(m.subject, pd->subject, sizeof(m.subject));
 	if ((hlen = wire_encode_ctl_msg_head(head, sizeof(head), &m,
-	    len)) != 0 && control_deliver(pd->cl, head, hlen, body, len) >= 0)
+	    len)) == 0)
+		relay_encode_failed(sc, "a reply");
+	else if (control_deliver(pd->cl, head, hlen, body, len) >= 0)
 		sc->stats.replies++;
 }
 
 /* A reply (or NO_RESPONDER) for one of our pending requests. */
 static void
-relay_reply_in(struct cohortd *sc, const char *origin, uint64_t corr,
+relay_reply_in(struct relay *sc, const char *origin, uint64_t corr,
     uint32_t flags, const uint8_t *body, size_t len)
 {
 	struct pending	*pd;
@@ -240,12 +312,11 @@ relay_reply_in(struct cohortd *sc, const char *origin, uint64_t corr,
 
 /* Send a reply, or NO_RESPONDER, back to where the request came from. */
 static void
-relay_reply_out(struct cohortd *sc, const char *origin, uint64_t corr,
+relay_reply_out(struct relay *sc, const char *origin, uint64_t corr,
     uint32_t flags, const char *subject, const uint8_t *body, size_t len)
 {
 	struct wire_data	d;
-	uint8_t			head[WIRE_HDR_LEN + 16 + 2 * 2 +
-				    WIRE_ID_MAX + WIRE_SUBJECT_MAX];
+	uint8_t			head[WIRE_DATA_HEAD_MAX];
 	size_t			hlen;
 
 	if (is_self(sc, origin)) {
@@ -255,11 +326,14 @@ relay_reply_out(struct cohortd *sc, const char *origin, uint64_t corr,
 	memset(&d, 0, sizeof(d));
 	d.flags = DATA_REPLY | flags;
 	d.corr = corr;
-	strlcpy(d.origin, sc->conf.node_id, sizeof(d.origin));
+	strlcpy(d.origin, sc->conf->node_id, sizeof(d.origin));
 	strlcpy(d.subject, subject, sizeof(d.subject));
 	/* A reply is never held back: requests in flight are bounded. */
-	if ((hlen = wire_encode_data_head(head, sizeof(head), &d, len)) == 0 ||
-	    peer_send(sc, origin, head, hlen, body, len, NULL, NULL) != 0) {
+	if ((hlen = wire_encode_data_head(head, sizeof(head), &d, len)) == 0) {
+		relay_encode_failed(sc, "a reply");
+		sc->stats.replies_undeliverable++;
+	} else if (mesh_send(sc->mesh, origin, head, hlen, body, len, NULL,
+	    NULL) != 0) {
 		sc->stats.replies_undeliverable++;
 		log_debug("reply to %s for request %llu undeliverable: the "
 		    "node is not up", origin, (unsigned long long)corr);
@@ -279,28 +353,26 @@ token_expire_cb(evutil_socket_t fd, short ev, void *arg)
 
 /* A request for a local responder: pick one, or say nobody serves it. */
 static void
-relay_request_in(struct cohortd *sc, const char *origin, uint64_t corr,
+relay_request_in(struct relay *sc, const char *origin, uint64_t corr,
     uint32_t timeout_ms, const char *subject, const uint8_t *body,
     size_t len)
 {
 	struct wire_ctl_msg	 m;
 	struct rtoken		*tk;
-	struct timeval		 tv;
-	uint8_t			 head[WIRE_HDR_LEN + 20 + 2 * 2 +
-				    WIRE_ID_MAX + WIRE_SUBJECT_MAX];
+	uint8_t			 head[WIRE_CTL_MSG_HEAD_MAX];
 	size_t			 n, hlen;
 	uint64_t		 ms;
 
 	sc->stats.requests_served++;
 	/* Bounded: a token lives at most the largest request timeout. */
-	if (timeout_ms > sc->conf.lim.request_timeout_max_ms)
-		timeout_ms = sc->conf.lim.request_timeout_max_ms;
-	if (HASH_COUNT(sc->tokens) >= sc->conf.lim.requests_served_max) {
+	if (timeout_ms > sc->conf->lim.request_timeout_max_ms)
+		timeout_ms = sc->conf->lim.request_timeout_max_ms;
+	if (HASH_COUNT(sc->tokens) >= sc->conf->lim.requests_served_max) {
 		sc->stats.requests_refused++;
-		if (ratelim_allow(&sc->rl_relay, time(NULL)))
+		if (ratelim_allow(&sc->rl, time(NULL)))
 			log_warnx("request from %s for %s refused: %u requests "
 			    "being served already (limits.requests_served_max)",
-			    origin, subject, sc->conf.lim.requests_served_max);
+			    origin, subject, sc->conf->lim.requests_served_max);
 		relay_reply_out(sc, origin, corr, DATA_NO_RESPONDER, subject,
 		    NULL, 0);
 		return;
@@ -311,7 +383,7 @@ relay_request_in(struct cohortd *sc, const char *origin, uint64_t corr,
 		    NULL, 0);
 		return;
 	}
-	tk->sc = sc;
+	tk->r = sc;
 	tk->token = ++sc->next_token;
 	tk->corr = corr;
 	strlcpy(tk->origin, origin, sizeof(tk->origin));
@@ -326,9 +398,7 @@ relay_request_in(struct cohortd *sc, const char *origin, uint64_t corr,
 	}
 	HASH_ADD(hh, sc->tokens, token, sizeof(tk->token), tk);
 	ms = (uint64_t)timeout_ms + TOKEN_GRACE_MS;
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	evtimer_add(tk->timer, &tv);
+	ev_add_ms(tk->timer, ms);
 
 	memset(&m, 0, sizeof(m));
 	m.flags = DATA_REQUEST;
@@ -336,7 +406,9 @@ relay_request_in(struct cohortd *sc, const char *origin, uint64_t corr,
 	strlcpy(m.origin, origin, sizeof(m.origin));
 	strlcpy(m.subject, subject, sizeof(m.subject));
 	if ((hlen = wire_encode_ctl_msg_head(head, sizeof(head), &m,
-	    len)) == 0 || control_deliver(tk->responder, head, hlen, body,
+	    len)) == 0)
+		relay_encode_failed(sc, "a request for a local responder");
+	if (hlen == 0 || control_deliver(tk->responder, head, hlen, body,
 	    len) < 0) {
 		token_free(tk);
 		relay_reply_out(sc, origin, corr, DATA_NO_RESPONDER, subject,
@@ -346,13 +418,13 @@ relay_request_in(struct cohortd *sc, const char *origin, uint64_t corr,
 
 /* CTL_REPLY from a local responder. */
 int
-relay_reply(struct cohortd *sc, struct client *cl, uint64_t token,
+relay_reply(struct relay *sc, struct client *cl, uint64_t token,
     const uint8_t *body, size_t len)
 {
 	struct rtoken	*tk;
 
 	/* libcohort checks this first: only a broken client gets here. */
-	if (len > sc->conf.lim.max_message_size) {
+	if (len > sc->conf->lim.max_message_size) {
 		sc->stats.too_big++;
 		return (-1);
 	}
@@ -372,7 +444,7 @@ static void
 pending_timeout_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct pending	*pd = arg;
-	struct cohortd	*sc = pd->sc;
+	struct relay	*sc = pd->r;
 
 	(void)fd;
 	(void)ev;
@@ -383,37 +455,35 @@ pending_timeout_cb(evutil_socket_t fd, short ev, void *arg)
 }
 
 static void
-relay_request(struct cohortd *sc, struct client *cl,
+relay_request(struct relay *sc, struct client *cl,
     const struct wire_ctl_pub *m, const char *node)
 {
 	struct wire_data	 d;
 	struct pending		*pd;
-	struct timeval		 tv;
-	uint8_t			 head[WIRE_HDR_LEN + 16 + 2 * 2 +
-				    WIRE_ID_MAX + WIRE_SUBJECT_MAX];
+	uint8_t			 head[WIRE_DATA_HEAD_MAX];
 	size_t			 hlen;
 	int			 rv, congested = 0;
 
 	sc->stats.requests++;
 	if (control_client_requests(cl, 0) >=
-	    sc->conf.lim.requests_per_client) {
+	    sc->conf->lim.requests_per_client) {
 		sc->stats.requests_refused++;
 		control_error(cl, m->req_id, REASON_LIMIT, "%u requests in "
 		    "flight already (limits.requests_per_client)",
-		    sc->conf.lim.requests_per_client);
+		    sc->conf->lim.requests_per_client);
 		return;
 	}
-	if (!is_self(sc, node) && (rv = peer_state_reason(sc, node)) != 0) {
+	if (!is_self(sc, node) && (rv = mesh_state_reason(sc->mesh, node)) != 0) {
 		sc->stats.unreachable++;
 		control_error(cl, m->req_id, rv, "%s: %s", node,
 		    wire_reason_name((uint32_t)rv));
 		return;
 	}
 	if (m->timeout_ms == 0 ||
-	    m->timeout_ms > sc->conf.lim.request_timeout_max_ms) {
+	    m->timeout_ms > sc->conf->lim.request_timeout_max_ms) {
 		control_error(cl, m->req_id, REASON_LIMIT, "request timeout "
 		    "%u ms: allowed 1 to %u (limits.request_timeout_max_ms)",
-		    m->timeout_ms, sc->conf.lim.request_timeout_max_ms);
+		    m->timeout_ms, sc->conf->lim.request_timeout_max_ms);
 		return;
 	}
 	if ((pd = calloc(1, sizeof(*pd))) == NULL ||
@@ -424,7 +494,7 @@ relay_request(struct cohortd *sc, struct client *cl,
 		return;
 	}
 	control_client_requests(cl, 1);
-	pd->sc = sc;
+	pd->r = sc;
 	pd->corr = ++sc->next_corr;
 	pd->cl = cl;
 	pd->req_id = m->req_id;
@@ -432,9 +502,7 @@ relay_request(struct cohortd *sc, struct client *cl,
 	strlcpy(pd->node, node, sizeof(pd->node));
 	strlcpy(pd->subject, m->subject, sizeof(pd->subject));
 	HASH_ADD(hh, sc->pending, corr, sizeof(pd->corr), pd);
-	tv.tv_sec = (time_t)(m->timeout_ms / 1000);
-	tv.tv_usec = (suseconds_t)(m->timeout_ms % 1000) * 1000;
-	evtimer_add(pd->timer, &tv);
+	ev_add_ms(pd->timer, m->timeout_ms);
 
 	if (is_self(sc, node)) {
 		relay_request_in(sc, node, pd->corr, m->timeout_ms,
@@ -445,11 +513,15 @@ relay_request(struct cohortd *sc, struct client *cl,
 	d.flags = DATA_REQUEST;
 	d.timeout_ms = m->timeout_ms;
 	d.corr = pd->corr;
-	strlcpy(d.origin, sc->conf.node_id, sizeof(d.origin));
+	strlcpy(d.origin, sc->conf->node_id, sizeof(d.origin));
 	strlcpy(d.subject, m->subject, sizeof(d.subject));
 	if ((hlen = wire_encode_data_head(head, sizeof(head), &d,
-	    m->body_len)) == 0 || (rv = peer_send(sc, node, head, hlen,
-	    m->body, m->body_len, NULL, &congested)) != 0) {
+	    m->body_len)) == 0) {
+		relay_encode_failed(sc, "a request");
+		control_error(cl, m->req_id, REASON_TOO_BIG, "frame too large");
+		pending_free(pd);
+	} else if ((rv = mesh_send(sc->mesh, node, head, hlen, m->body,
+	    m->body_len, NULL, &congested)) != 0) {
 		sc->stats.unreachable++;
 		control_error(cl, m->req_id, REASON_NODE_DOWN, "%s: %s", node,
 		    wire_reason_name(REASON_NODE_DOWN));
@@ -489,7 +561,7 @@ relay_result(struct client *cl, uint32_t req_id,
 	uint8_t			*buf;
 	size_t			 cap, i, len;
 
-	cap = WIRE_HDR_LEN + 12 + u->n * (2 + WIRE_ID_MAX + 4);
+	cap = WIRE_RESULT_MAX(u->n);
 	if ((buf = malloc(cap)) == NULL) {
 		control_error(cl, req_id, REASON_LIMIT, "out of memory");
 		return;
@@ -499,12 +571,15 @@ relay_result(struct client *cl, uint32_t req_id,
 		wire_result_add(&w, &u->v[i]);
 	if ((len = wire_result_finish(&w)) != 0)
 		(void)control_deliver(cl, buf, len, NULL, 0);
+	else
+		control_error(cl, req_id, REASON_LIMIT, "the result does not "
+		    "fit in a frame");
 	free(buf);
 }
 
 /* Send to one node: 1 if it went, else noted in u. */
 static int
-relay_send_one(struct cohortd *sc, struct client *cl, const char *node,
+relay_send_one(struct relay *sc, struct client *cl, const char *node,
     const uint8_t *head, size_t hlen, const struct wire_ctl_pub *m,
     struct unreached_ctx *u)
 {
@@ -516,7 +591,7 @@ relay_send_one(struct cohortd *sc, struct client *cl, const char *node,
 		    m->body_len);
 		return (1);
 	}
-	if ((rv = peer_send(sc, node, head, hlen, m->body, m->body_len,
+	if ((rv = mesh_send(sc->mesh, node, head, hlen, m->body, m->body_len,
 	    &tag, &congested)) == 0) {
 		sc->stats.msgs_sent++;
 		if (congested)
@@ -530,7 +605,7 @@ relay_send_one(struct cohortd *sc, struct client *cl, const char *node,
 
 /* Multicast targets, each once even if listed twice. */
 static uint32_t
-relay_multicast(struct cohortd *sc, struct client *cl,
+relay_multicast(struct relay *sc, struct client *cl,
     const struct wire_ctl_pub *m, const uint8_t *head, size_t hlen,
     struct unreached_ctx *u)
 {
@@ -554,15 +629,14 @@ relay_multicast(struct cohortd *sc, struct client *cl,
 
 /* CTL_PUB from a local client. */
 void
-relay_publish(struct cohortd *sc, struct client *cl,
+relay_publish(struct relay *sc, struct client *cl,
     const struct wire_ctl_pub *m)
 {
 	struct wire_data	d;
 	struct unreached_ctx	u;
 	struct send_tag		tag;
 	enum subject_error	se;
-	uint8_t			head[WIRE_HDR_LEN + 16 + 2 * 2 +
-				    WIRE_ID_MAX + WIRE_SUBJECT_MAX];
+	uint8_t			head[WIRE_DATA_HEAD_MAX];
 	char			node[WIRE_ID_MAX + 1];
 	size_t			hlen, pos = 0;
 	uint32_t		sent = 0;
@@ -574,11 +648,11 @@ relay_publish(struct cohortd *sc, struct client *cl,
 		    m->subject, subject_strerror(se));
 		return;
 	}
-	if (m->body_len > sc->conf.lim.max_message_size) {
+	if (m->body_len > sc->conf->lim.max_message_size) {
 		sc->stats.too_big++;
 		control_error(cl, m->req_id, REASON_TOO_BIG, "message of %zu "
 		    "bytes is larger than limits.max_message_size (%u)",
-		    m->body_len, sc->conf.lim.max_message_size);
+		    m->body_len, sc->conf->lim.max_message_size);
 		return;
 	}
 	if (m->flags & PUB_REQUEST) {
@@ -587,15 +661,19 @@ relay_publish(struct cohortd *sc, struct client *cl,
 		return;
 	}
 	memset(&d, 0, sizeof(d));
-	strlcpy(d.origin, sc->conf.node_id, sizeof(d.origin));
+	strlcpy(d.origin, sc->conf->node_id, sizeof(d.origin));
 	strlcpy(d.subject, m->subject, sizeof(d.subject));
 	if ((hlen = wire_encode_data_head(head, sizeof(head), &d,
 	    m->body_len)) == 0) {
+		relay_encode_failed(sc, "a message");
 		control_error(cl, m->req_id, REASON_TOO_BIG, "frame too large");
 		return;
 	}
-	u.v = sc->unreached;
-	u.cap = sc->conf.n_nodes;
+	if ((u.v = relay_unreached(sc)) == NULL) {
+		control_error(cl, m->req_id, REASON_LIMIT, "out of memory");
+		return;
+	}
+	u.cap = sc->conf->n_nodes;
 	u.n = 0;
 	switch (m->mode) {
 	case PUB_UNICAST:
@@ -605,13 +683,13 @@ relay_publish(struct cohortd *sc, struct client *cl,
 	case PUB_BROADCAST:
 		tag.client_id = control_client_id(cl);
 		tag.req_id = m->req_id;
-		sent = (uint32_t)peer_broadcast(sc, head, hlen, m->body,
-		    m->body_len, unreached_cb, &u, node, &tag);
+		sent = (uint32_t)mesh_broadcast(sc->mesh, head, hlen, m->body,
+		    m->body_len, &tag, unreached_cb, &u, node);
 		if (node[0] != '\0')
 			control_pause(cl, node);
 		sc->stats.msgs_sent += sent;
 		if (m->flags & PUB_SELF) {
-			relay_deliver_local(sc, NULL, cl, sc->conf.node_id,
+			relay_deliver_local(sc, NULL, cl, sc->conf->node_id,
 			    m->subject, m->body, m->body_len);
 			sent++;
 		}
@@ -628,10 +706,10 @@ relay_publish(struct cohortd *sc, struct client *cl,
 
 /* DATA from a peer; -1 if it is malformed (the stream is then closed). */
 int
-relay_data_in(struct cohortd *sc, const char *from, const struct wire_data *d)
+relay_data_in(struct relay *sc, const char *from, const struct wire_data *d)
 {
 	if (subject_check(d->subject, 0) != SUBJECT_OK ||
-	    d->body_len > sc->conf.lim.max_message_size)
+	    d->body_len > sc->conf->lim.max_message_size)
 		return (-1);
 	sc->stats.msgs_received++;
 	if (d->flags & DATA_REPLY)
@@ -648,21 +726,15 @@ relay_data_in(struct cohortd *sc, const char *from, const struct wire_data *d)
 
 /* Subscriptions: control.c keeps each client's list, this the trie. */
 int
-relay_subscribe(struct cohortd *sc, struct client *cl, const char *pattern)
+relay_subscribe(struct relay *sc, struct client *cl, const char *pattern)
 {
 	return (subtree_add(sc->subs, pattern, cl));
 }
 
 int
-relay_unsubscribe(struct cohortd *sc, struct client *cl, const char *pattern)
+relay_unsubscribe(struct relay *sc, struct client *cl, const char *pattern)
 {
 	return (subtree_remove(sc->subs, pattern, cl));
-}
-
-size_t
-relay_subscriptions(struct cohortd *sc)
-{
-	return (subtree_count(sc->subs));
 }
 
 /*
@@ -671,7 +743,7 @@ relay_subscriptions(struct cohortd *sc)
  * rather than a timeout later.
  */
 void
-relay_client_gone(struct cohortd *sc, struct client *cl)
+relay_client_gone(struct relay *sc, struct client *cl)
 {
 	struct pending	*pd, *ptmp;
 	struct rtoken	*tk, *ttmp;
@@ -689,44 +761,42 @@ relay_client_gone(struct cohortd *sc, struct client *cl)
 
 /* No subscriber is full any more: everything paused for them resumes. */
 void
-relay_subscribers_drained(struct cohortd *sc)
+relay_subscribers_drained(struct relay *sc)
 {
-	peer_resume_reads(sc);
-	control_resume(sc, "");
+	mesh_resume_reads(sc->mesh);
+	control_resume(sc->ctl, "");
 }
 
 /* Messages of a client were in flight on a stream that died. */
 void
-relay_lost(struct cohortd *sc, const char *node, uint64_t client_id,
+relay_lost(struct relay *sc, const char *node, uint64_t client_id,
     uint32_t count, uint32_t first_req, uint32_t last_req)
 {
 	sc->stats.msgs_maybe_lost += count;
-	control_lost(sc, client_id, node, count, first_req, last_req);
+	control_lost(sc->ctl, client_id, node, count, first_req, last_req);
 }
 
 /* A congested peer's queue drained (or went away). */
 void
-relay_peer_drained(struct cohortd *sc, const char *node)
+relay_peer_drained(struct relay *sc, const char *node)
 {
-	control_resume(sc, node);
+	control_resume(sc->ctl, node);
 }
 
 void
-relay_member_changed(struct cohortd *sc, const char *node,
+relay_member_changed(struct relay *sc, const char *node,
     enum member_state state, enum member_state prev, uint64_t incarnation)
 {
 	struct wire_ctl_event	 ev;
 	struct pending		*pd, *ptmp;
 
-	if (sc->stopping)
-		return;
 	memset(&ev, 0, sizeof(ev));
 	strlcpy(ev.node, node, sizeof(ev.node));
 	ev.state = (uint8_t)state;
 	ev.prev_state = (uint8_t)prev;
 	ev.incarnation = incarnation;
 	ev.time_ms = wall_ms();
-	control_broadcast_event(sc, &ev);
+	control_broadcast_event(sc->ctl, &ev);
 
 	if (state == MEMBER_UP)
 		return;
