@@ -94,7 +94,7 @@ daemon_reload(struct cohortd *sc, char *msg, size_t len)
 		    "%s", err);
 		snprintf(msg, len, "reload refused, still running on the old "
 		    "config: %s", err);
-		daemon_notify_status(sc, 1);
+		notify_ready(mesh_count_up(sc->mesh), sc->conf.n_nodes - 1);
 		return (-1);
 	}
 	reload_keep(sc, &nc);
@@ -123,6 +123,6 @@ daemon_reload(struct cohortd *sc, char *msg, size_t len)
 	snprintf(msg, len, "reloaded %s: %zu nodes added, %zu removed, %zu "
 	    "readdressed, %zu unchanged", sc->conf_path, ch.added, ch.removed,
 	    ch.changed, ch.kept);
-	daemon_notify_status(sc, 1);
+	notify_ready(mesh_count_up(sc->mesh), sc->conf.n_nodes - 1);
 	return (0);
 }
