@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/counters.h"
 #include "ctl_output.h"
 
 /* "2026-11-26T01:02:03.456Z" */
@@ -245,23 +246,9 @@ json_stats(FILE *fp, const struct cohort_stat *st, size_t n)
 /*
  * Prometheus text exposition: cohort_<key>{node=...} for the daemon,
  * cohort_peer_<key>{node=...,peer=...} per peer (so no daemon key may be
- * "peer_" and a peer key: t-ctl checks).  Counters are those that only
- * grow; the rest are gauges.
+ * "peer_" and a peer key: t-ctl checks).  Kinds and help text come from
+ * the one list of statistics, src/common/counters.h.
  */
-static int
-prom_is_gauge(const char *key)
-{
-	static const char *const gauges[] = { "uptime_ms", "incarnation",
-	    "peers", "peers_up", "clients", "subscriptions", "state",
-	    "since_ms", "rtt_us", "srtt_us", "queue_bytes", "hb_interval_ms",
-	    "hb_timeout_ms", "log_debug", NULL };
-	size_t	i;
-
-	for (i = 0; gauges[i] != NULL; i++)
-		if (strcmp(key, gauges[i]) == 0)
-			return (1);
-	return (0);
-}
 
 /* One metric family: every sample of (section, key), TYPE line first. */
 static void
@@ -269,11 +256,15 @@ prom_family(FILE *fp, const struct cohort_stat *st, size_t n, size_t first,
     const char *node)
 {
 	const char	*sec = st[first].section, *key = st[first].key;
+	const char	*help;
 	int		 peer = strcmp(sec, "peer") == 0;
 	size_t		 i;
 
+	if ((help = counters_help(key)) != NULL)
+		fprintf(fp, "# HELP cohort_%s%s %s\n", peer ? "peer_" : "",
+		    key, help);
 	fprintf(fp, "# TYPE cohort_%s%s %s\n", peer ? "peer_" : "", key,
-	    prom_is_gauge(key) ? "gauge" : "counter");
+	    counters_is_gauge(key) ? "gauge" : "counter");
 	for (i = first; i < n; i++) {
 		if (strcmp(st[i].section, sec) != 0 ||
 		    strcmp(st[i].key, key) != 0)
