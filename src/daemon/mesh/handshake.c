@@ -122,16 +122,16 @@ hello_refuse(struct mesh *m, struct stream *s, enum wire_reason reason,
 }
 
 /* Same IP address (the port aside)? */
-static int
-hs_addr_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+int
+hs_addr_same(const struct sockaddr *a, const struct sockaddr_storage *b)
 {
-	if (a->ss_family != b->ss_family)
+	if (a->sa_family != b->ss_family)
 		return (0);
-	if (a->ss_family == AF_INET)
+	if (a->sa_family == AF_INET)
 		return (memcmp(&((const struct sockaddr_in *)a)->sin_addr,
 		    &((const struct sockaddr_in *)b)->sin_addr,
 		    sizeof(struct in_addr)) == 0);
-	if (a->ss_family == AF_INET6)
+	if (a->sa_family == AF_INET6)
 		return (memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
 		    &((const struct sockaddr_in6 *)b)->sin6_addr,
 		    sizeof(struct in6_addr)) == 0);
@@ -189,7 +189,7 @@ hello_check(struct mesh *m, struct stream *s, const struct wire_hello *h)
 		return (NULL);
 	}
 	if (!s->outbound && conf->check_address && p->sslen > 0 &&
-	    !hs_addr_same(&s->ss, &p->ss)) {
+	    !hs_addr_same((struct sockaddr *)&s->ss, &p->ss)) {
 		hello_refuse(m, s, REASON_ADDRESS, "stream from %s claims to "
 		    "be %s, configured at %s (security.check_address)",
 		    s->remote, h->node_id, p->node.address);

@@ -678,23 +678,6 @@ mesh_resolve(const char *host, uint16_t port, struct sockaddr_storage *ss,
 	return (0);
 }
 
-/* Same IP address (the port aside)? */
-static int
-mesh_addr_same(const struct sockaddr *a, const struct sockaddr_storage *b)
-{
-	if (a->sa_family != b->ss_family)
-		return (0);
-	if (a->sa_family == AF_INET)
-		return (memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-		    &((const struct sockaddr_in *)b)->sin_addr,
-		    sizeof(struct in_addr)) == 0);
-	if (a->sa_family == AF_INET6)
-		return (memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		    &((const struct sockaddr_in6 *)b)->sin6_addr,
-		    sizeof(struct in6_addr)) == 0);
-	return (0);
-}
-
 /* Dialling */
 
 static void
@@ -789,13 +772,13 @@ mesh_pending_limit(struct mesh *m, const struct sockaddr *sa)
 		if (s->outbound || s->state != STREAM_HELLO)
 			continue;
 		total++;
-		if (mesh_addr_same(sa, &s->ss))
+		if (hs_addr_same(sa, &s->ss))
 			same++;
 	}
 	if (total >= m->conf->lim.max_pending_streams)
 		return ("limits.max_pending_streams");
 	TAILQ_FOREACH(p, &m->peers, entry)
-		if (p->sslen > 0 && mesh_addr_same(sa, &p->ss))
+		if (p->sslen > 0 && hs_addr_same(sa, &p->ss))
 			listed = 1;
 	if (!listed && same >= m->conf->lim.pending_per_address)
 		return ("limits.pending_per_address");

@@ -109,6 +109,9 @@ void		 hs_refuse(struct mesh *, struct stream *, enum wire_reason,
 /* Send BYE with a reason, then close. */
 void		 hs_bye(struct mesh *, struct stream *, enum wire_reason,
 		    const char *);
+/* Same IP address, the port aside? */
+int		 hs_addr_same(const struct sockaddr *,
+		    const struct sockaddr_storage *);
 /* A key for rate-limiting logs per source address and kind. */
 void		 hs_ratelim_key(const struct stream *, const char *, char *,
 		    size_t);
