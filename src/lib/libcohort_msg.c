@@ -1,20 +1,25 @@
 /*
- * libcohort_msg.c: the calls that send to the daemon.  Publishes (sent
- * in batches, failures reported later), sends, multicasts and broadcasts
- * that wait for CTL_PUB_RESULT, requests (blocking or with a callback),
- * replies, subscriptions, and the control requests: members, statistics,
- * watch, log level, reload.  Each appends its frame to the handle's output
- * buffer; the blocking ones then wait in libcohort.c for their answer.
+ * libcohort_msg.c: the public calls that send to the daemon, in the top
+ * layer of libcohort.  Publishes (sent in batches, failures reported
+ * later), sends, multicasts and broadcasts that wait for CTL_PUB_RESULT,
+ * requests (blocking or with a callback), replies, subscriptions, and the
+ * control requests: members, statistics, watch, log level, reload.  Each
+ * appends its frame to the handle's output buffer; the blocking ones then
+ * wait in libcohort_io.c, and libcohort_deliver.c fills in their answer.
+ * It owns the request ids (c->next_req).
+ *
+ * Calls: libcohort_io.c and libcohort_deliver.c below it, and
+ * common/wire.c.  Called by no file of libcohort (libcohort.c is a
+ * sibling that does not call it either).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <uthash.h>
-
 #include "cohort.h"
 #include "common/wire.h"
-#include "libcohort_int.h"
+#include "libcohort_io.h"
+#include "libcohort_deliver.h"
 
 /* Send the frame already appended to the output, and wait for w. */
 static int
@@ -56,8 +61,8 @@ list_call(struct cohort *c, uint32_t req, uint32_t answer,
 	memset(w, 0, sizeof(*w));
 	w->type = answer;
 	if ((rv = cohort_simple(c, req, w, timeout_ms)) != COHORT_OK) {
-		free(w->members);
-		free(w->stats);
+		cohort_members_free(w->members);
+		cohort_stats_free(w->stats);
 		w->members = NULL;
 		w->stats = NULL;
 		w->n_members = w->n_stats = 0;
@@ -78,12 +83,6 @@ cohort_members(struct cohort *c, struct cohort_member **list, size_t *count,
 	return (rv);
 }
 
-void
-cohort_members_free(struct cohort_member *list)
-{
-	free(list);
-}
-
 int
 cohort_stats(struct cohort *c, struct cohort_stat **list, size_t *count,
     int timeout_ms)
@@ -95,12 +94,6 @@ cohort_stats(struct cohort *c, struct cohort_stat **list, size_t *count,
 	*list = w.stats;
 	*count = w.n_stats;
 	return (rv);
-}
-
-void
-cohort_stats_free(struct cohort_stat *list)
-{
-	free(list);
 }
 
 /* CTL_WATCH and CTL_LOG_LEVEL: an on/off switch, answered by CTL_OK. */
@@ -190,13 +183,13 @@ cohort_unsubscribe(struct cohort *c, const char *pattern, int timeout_ms)
 /* Messages */
 
 /*
- * Append one CTL_PUB to the output buffer; returns its request id in
- * *req_id.  The body is copied once, into the buffer the kernel reads.
+ * Append one CTL_PUB with request id req_id to the output buffer.  The
+ * body is copied once, into the buffer the kernel reads.
  */
 static int
 pub_append(struct cohort *c, uint8_t mode, uint32_t flags,
     const char *const *targets, size_t ntargets, const char *subject,
-    const void *data, size_t len, uint32_t timeout_ms, uint32_t *req_id)
+    const void *data, size_t len, uint32_t timeout_ms, uint32_t req_id)
 {
 	struct wire_ctl_pub	m;
 	size_t			i, need, hlen;
@@ -224,7 +217,7 @@ pub_append(struct cohort *c, uint8_t mode, uint32_t flags,
 	if ((rv = lc_out_reserve(c, need)) != COHORT_OK)
 		return (rv);
 	memset(&m, 0, sizeof(m));
-	m.req_id = *req_id = ++c->next_req;
+	m.req_id = req_id;
 	m.flags = flags;
 	m.mode = mode;
 	m.timeout_ms = timeout_ms;
@@ -259,8 +252,9 @@ pub_call(struct cohort *c, uint8_t mode, uint32_t flags,
 		return (rv);
 	memset(&w, 0, sizeof(w));
 	w.type = WT_CTL_PUB_RESULT;
+	w.req_id = ++c->next_req;
 	if ((rv = pub_append(c, mode, flags | PUB_ACK, targets, ntargets,
-	    subject, data, len, 0, &w.req_id)) != COHORT_OK)
+	    subject, data, len, 0, w.req_id)) != COHORT_OK)
 		return (rv);
 	rv = cohort_call(c, &w, lc_deadline_of(timeout_ms));
 	if (unreached != NULL && w.n_unreached > 0) {
@@ -307,22 +301,16 @@ pub_queue(struct cohort *c, uint8_t mode, uint32_t flags,
     const char *const *targets, size_t ntargets, const char *subject,
     const void *data, size_t len)
 {
-	uint32_t	req_id;
-	int		rv;
+	int	rv;
 
 	if (c->closed)
-		return (lc_fail(c, COHORT_ERR_CLOSED, "cohortd closed the "
-		    "connection"));
+		return (lc_closed(c));
 	/* Backpressure: wait while the daemon is not taking our output. */
-	if (lc_out_pending(c) > OUT_MAX && (rv = lc_out_drain(c, OUT_MAX / 2,
-	    -1)) != COHORT_OK)
+	if ((rv = lc_out_throttle(c)) != COHORT_OK ||
+	    (rv = pub_append(c, mode, flags, targets, ntargets, subject, data,
+	    len, 0, ++c->next_req)) != COHORT_OK)
 		return (rv);
-	if ((rv = pub_append(c, mode, flags, targets, ntargets, subject, data,
-	    len, 0, &req_id)) != COHORT_OK)
-		return (rv);
-	if (lc_out_pending(c) >= OUT_BATCH && c->out_len >= c->out_retry)
-		return (lc_out_write(c));
-	return (COHORT_OK);
+	return (lc_out_batch(c));
 }
 
 int
@@ -355,8 +343,9 @@ cohort_request(struct cohort *c, const char *node, const char *subject,
 		    "timeout"));
 	memset(&w, 0, sizeof(w));
 	w.type = WT_CTL_MSG;
+	w.req_id = ++c->next_req;
 	if ((rv = pub_append(c, PUB_UNICAST, PUB_REQUEST, &node, 1, subject,
-	    data, len, (uint32_t)timeout_ms, &w.req_id)) != COHORT_OK)
+	    data, len, (uint32_t)timeout_ms, w.req_id)) != COHORT_OK)
 		return (rv);
 	/* The daemon times the request; allow it a moment to say so. */
 	rv = cohort_call(c, &w, lc_deadline_of(timeout_ms + 1000));
@@ -369,25 +358,22 @@ cohort_request_async(struct cohort *c, const char *node, const char *subject,
     const void *data, size_t len, int timeout_ms, cohort_reply_cb cb,
     void *arg)
 {
-	struct areq	*ar;
-	int		 rv;
+	uint32_t	req_id;
+	int		rv;
 
 	if (cb == NULL || timeout_ms <= 0)
 		return (lc_fail(c, COHORT_ERR_INVAL, "an asynchronous "
 		    "request needs a callback and a timeout"));
-	if ((ar = calloc(1, sizeof(*ar))) == NULL)
-		return (lc_fail(c, COHORT_ERR_NOMEM, "out of memory"));
+	/* Expected first: once the frame is queued, nothing may fail. */
+	req_id = ++c->next_req;
+	if ((rv = lc_reply_expect(c, req_id, cb, arg)) != COHORT_OK)
+		return (rv);
 	if ((rv = pub_append(c, PUB_UNICAST, PUB_REQUEST, &node, 1, subject,
-	    data, len, (uint32_t)timeout_ms, &ar->req_id)) != COHORT_OK) {
-		free(ar);
+	    data, len, (uint32_t)timeout_ms, req_id)) != COHORT_OK) {
+		lc_reply_forget(c, req_id);
 		return (rv);
 	}
-	ar->cb = cb;
-	ar->arg = arg;
-	HASH_ADD(hh, c->areqs, req_id, sizeof(ar->req_id), ar);
-	if (lc_out_pending(c) >= OUT_BATCH && c->out_len >= c->out_retry)
-		return (lc_out_write(c));
-	return (COHORT_OK);
+	return (lc_out_batch(c));
 }
 
 int

@@ -1,59 +1,44 @@
 /*
- * libcohort_int.h: what the files of libcohort share, and nothing else
- * includes: libcohort.c (the handle, its buffers, frames from the daemon,
- * waiting), libcohort_msg.c (the calls that send: messages, requests,
- * replies, subscriptions, control requests) and libcohort_deliver.c
- * (handing what was received to the application).
+ * libcohort_io.h: the handle and the bottom layer of libcohort,
+ * libcohort_io.c: the socket, its buffers, the frames in and out, the
+ * handshake and the waiting.  Every other file of the library includes
+ * it; libcohort_io.c includes no other header of the library.
+ *
+ * The layers, calls going down only:
+ *	libcohort.c, libcohort_msg.c	the public calls (siblings)
+ *	libcohort_deliver.c		what arrived, to the application
+ *	libcohort_io.c			socket, buffers, frames, waiting
+ * The bottom layer tells the one above of each frame received through
+ * c->frame_cb, which libcohort_deliver.c registers when the handle opens.
  *
  * Every function here is internal: none may start with cohort_, which
  * Makefile.am's -export-symbols-regex would export.
  */
-#ifndef COHORT_LIBCOHORT_INT_H
-#define COHORT_LIBCOHORT_INT_H
+#ifndef COHORT_LIBCOHORT_IO_H
+#define COHORT_LIBCOHORT_IO_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include <uthash.h>
-
 #include "cohort.h"
 
-/* Publishes are written out once this much is buffered... */
-#define OUT_BATCH	(64 * 1024)
-/* ...and block (backpressure) while more than this is unwritten. */
-#define OUT_MAX		(4 * 1024 * 1024)
+struct wire_hdr;
+struct cohort_wait;
+/* Defined in libcohort_deliver.c, which alone looks inside them. */
+struct evq;
+struct item;
+struct areq;
 
-/* Something received that waits for delivery. */
-enum item_kind {
-	ITEM_MSG,		/* for the message callback or next_msg */
-	ITEM_REPLY,		/* the answer to an asynchronous request */
-	ITEM_ERROR,		/* an asynchronous failure */
-};
-
-struct item {
-	struct item		*next;
-	enum item_kind		 kind;
-	int			 status;
-	cohort_reply_cb		 cb;
-	void			*arg;
-	struct cohort_msg	*msg;	/* ITEM_MSG, ITEM_REPLY (may be NULL) */
-	char			 text[256];
-};
-
-struct evq {
-	struct cohort_event	 ev;
-	struct evq		*next;
-};
-
-/* An asynchronous request in flight. */
-struct areq {
-	UT_hash_handle		 hh;
-	uint32_t		 req_id;
-	cohort_reply_cb		 cb;
-	void			*arg;
-};
+/*
+ * One complete frame from the daemon, at buf (hdr->len bytes, valid until
+ * the callback returns); w is the answer a blocking call waits for, or
+ * NULL.  Returns COHORT_OK or an error status, which stops the parsing.
+ */
+typedef int	(*lc_frame_cb)(struct cohort *, const struct wire_hdr *,
+		    const uint8_t *, struct cohort_wait *);
 
 struct cohort {
+	/* libcohort_io.c: the connection and its buffers. */
 	int			 fd;
 	uint8_t			*in;
 	size_t			 in_off;	/* parsed up to here */
@@ -64,12 +49,17 @@ struct cohort {
 	size_t			 out_len;	/* queued up to here */
 	size_t			 out_cap;
 	size_t			 out_retry;	/* see lc_out_write */
-	uint32_t		 next_req;
 	char			 err[256];
+	int			 closed;
+	lc_frame_cb		 frame_cb;
+	/* libcohort_io.c, from the daemon's CTL_WELCOME. */
 	char			 node_id[COHORT_ID_MAX + 1];
 	char			 cluster[COHORT_ID_MAX + 1];
 	uint64_t		 incarnation;
 	size_t			 max_message;
+	/* libcohort_msg.c */
+	uint32_t		 next_req;
+	/* libcohort_deliver.c; depth is read below too (buffer moves). */
 	cohort_event_cb		 event_cb;
 	void			*event_arg;
 	cohort_msg_cb		 msg_cb;
@@ -81,10 +71,12 @@ struct cohort {
 	struct areq		*areqs;
 	uint64_t		 async_errors;
 	int			 depth;		/* inside a callback */
-	int			 closed;
 };
 
-/* What a blocking call waits for. */
+/*
+ * What a blocking call waits for: the caller in libcohort_msg.c sets
+ * req_id and type, libcohort_deliver.c fills in the answer and sets done.
+ */
 struct cohort_wait {
 	uint32_t		 req_id;
 	uint32_t		 type;		/* the expected answer */
@@ -99,28 +91,41 @@ struct cohort_wait {
 	struct cohort_msg	*reply;
 };
 
-/* libcohort.c */
 /* Set the handle's error text and return status: return (lc_fail(...)). */
 int		 lc_fail(struct cohort *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
+/* lc_fail() for a connection the daemon closed. */
+int		 lc_closed(struct cohort *);
 /* Milliseconds left before a deadline, for poll(); -1 = forever. */
 int		 lc_remaining(int64_t);
 /* The deadline timeout_ms from now; -1 (forever) if it is negative. */
 int64_t		 lc_deadline_of(int);
+
+/* Connect to the daemon at path and shake hands before the deadline. */
+int		 lc_connect(struct cohort *, const char *, int64_t);
+/* Write out what is queued (a few seconds at most), close, free buffers. */
+void		 lc_disconnect(struct cohort *);
+
 /* Room for n more bytes of output, or an error status. */
 int		 lc_out_reserve(struct cohort *, size_t);
 /* Write what the socket takes now; COHORT_OK even if some is left. */
 int		 lc_out_write(struct cohort *);
+/* lc_out_write() once a batch of output is queued; else nothing. */
+int		 lc_out_batch(struct cohort *);
 /* Output queued and not written yet, in bytes. */
 size_t		 lc_out_pending(const struct cohort *);
 /* Write until at most keep bytes are left, reading meanwhile. */
 int		 lc_out_drain(struct cohort *, size_t, int64_t);
+/* Block while the daemon leaves too much of our output unread. */
+int		 lc_out_throttle(struct cohort *);
+
 /* Read what the socket has now; > 0 bytes read, 0 none, < 0 error. */
 int		 lc_in_fill(struct cohort *);
-/* Take the first queued item off the queue; NULL if there is none. */
-struct item	*lc_item_pop(struct cohort *);
-/* Handle every complete frame received, or until w is answered. */
+/* 1 if a whole frame waits in the input; its header in *hdr. */
+int		 lc_in_framed(const struct cohort *, struct wire_hdr *);
+/* Hand every complete frame to frame_cb, or until w is answered. */
 int		 lc_parse(struct cohort *, struct cohort_wait *);
+
 /* COHORT_OK if a blocking call may run: not in a callback, not closed. */
 int		 lc_may_block(struct cohort *);
 /* Block until w is answered, or the deadline passes. */
@@ -128,4 +133,4 @@ int		 lc_wait_for(struct cohort *, struct cohort_wait *, int64_t);
 /* Wait for input once and parse it; 1 if some came, 0 on timeout. */
 int		 lc_wait_input(struct cohort *, int64_t);
 
-#endif /* COHORT_LIBCOHORT_INT_H */
+#endif /* COHORT_LIBCOHORT_IO_H */
