@@ -17,7 +17,6 @@
 
 #include <check.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -489,8 +488,10 @@ count_cb(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
 	size_t	*n = arg;
 
 	(void)b;
-	if (info->n_deleted > 0)
-		n[0]++, n[1] += info->n_deleted;
+	if (info->n_deleted > 0) {
+		n[0]++;
+		n[1] += info->n_deleted;
+	}
 }
 
 static void
@@ -500,8 +501,10 @@ count_add_cb(struct evbuffer *b, const struct evbuffer_cb_info *info,
 	size_t	*n = arg;
 
 	(void)b;
-	if (info->n_added > 0)
-		n[0]++, n[1] += info->n_added;
+	if (info->n_added > 0) {
+		n[0]++;
+		n[1] += info->n_added;
+	}
 }
 
 /* Frames in one chunk are drained once, not once each (bufio.h). */
