@@ -17,12 +17,15 @@
 # ../shared/bench/nats/run.sh from the same machine (bench-compare.sh does
 # both), and each row gets its ratio against NATS.  -q runs tiny counts once:
 # CI uses it to check the script works; its numbers mean nothing.
+#
+# The daemons are configured, started, waited for and stopped with
+# tests/lib.sh's helpers, as in the integration tests: each node in its
+# own directory of one temp dir, every PID stopped at exit, the daemons'
+# logs shown if the run fails.  The table goes to stdout, the rest to
+# stderr.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-COHORTD=${COHORTD:-$top/src/cohortd}
-COHORT_BENCH=${COHORT_BENCH:-$top/src/cohort-bench}
-COHORTCTL=${COHORTCTL:-$top/src/cohortctl}
 RUNS=3 QUICK=0
 while getopts qr: ch; do
 	case $ch in
@@ -41,66 +44,45 @@ else
 fi
 N64=${N64:-$d64} N1K=${N1K:-$d1k} N64K=${N64K:-$d64k} NLAT=${NLAT:-$dlat}
 NSLOW=${NSLOW:-$dslow} NSUBS=${NSUBS:-$dsubs} NBCAST=${NBCAST:-$dbc}
+
+# The programs, as make check names them for lib.sh; bench.sh also runs
+# outside make (make bench, .ci/run), on the build in this tree.  It
+# never calls memberwait (a check program, not built by make).
+COHORTD=${COHORTD:-$top/src/cohortd}
+COHORT_BENCH=${COHORT_BENCH:-$top/src/cohort-bench}
+COHORTCTL=${COHORTCTL:-$top/src/cohortctl}
+MEMBERWAIT=${MEMBERWAIT:-$top/tests/memberwait}
+top_srcdir=${top_srcdir:-$top} top_builddir=${top_builddir:-$top}
 for b in "$COHORTD" "$COHORT_BENCH" "$COHORTCTL"; do
 	[ -x "$b" ] || { echo "bench: $b is missing: build first (make)" >&2; exit 1; }
 done
+# Nodes n1..nN on 127.91.0.N, each in $T/nI, stopped by lib.sh at exit.
+# $0 names the temp dir and the messages: bench.
+. "$top/tests/lib.sh"
+need_loopback
+NET=91
 
-T=$(mktemp -d /tmp/cohort-bench.XXXXXX)
-PIDS="" BPIDS=""
-stop() {
-	for p in "$@"; do kill -TERM "$p" 2>/dev/null; done
-	for p in "$@"; do wait "$p" 2>/dev/null; done
-}
-cleanup() {
-	# shellcheck disable=SC2086
-	stop $BPIDS $PIDS
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-# conf I N: node nI's config, in a cluster of nodes n1 to nN.
-conf() {
-	{
-		echo "cluster = \"bench\";"
-		echo "node_id = \"n$1\";"
-		echo "nodes = ("
-		for j in $(seq "$2"); do
-			sep=","; [ "$j" = "$2" ] && sep=""
-			echo "  { id = \"n$j\"; address = \"127.91.0.$j\"; port = 7400; }$sep"
-		done
-		echo ");"
-		echo "socket = \"$T/n$1.sock\";"
-		if [ "${TLS:-0}" = 1 ]; then
-			echo "security = { key_file = \"$T/key\"; tls = {"
-			echo "  certificate = \"$T/pki/n$1.crt\"; private_key = \"$T/pki/n$1.key\";"
-			echo "  ca = \"$T/pki/ca.crt\"; }; };"
-		else
-			echo "security = { key_file = \"$T/key\"; };"
-		fi
-	} > "$T/n$1.conf"
-}
-# start I: start node nI; its PID in $!.
-start() { "$COHORTD" -c "$T/n$1.conf" 2>"$T/n$1.log" & }
 # ups I: how many nodes nI sees up.
-ups() { "$COHORTCTL" -s "$T/n$1.sock" members 2>/dev/null | grep -c ' up '; }
-
-"$COHORTD" --keygen "$T/key" 2>/dev/null
-# start_pair: n1 and n2 in a cluster of two; their PIDs in PID1, PID2.
+ups() { ctl "$1" members 2>/dev/null | grep -c ' up '; }
+ups_are() { [ "$(ups "$1")" = "$2" ]; }
+# all_up N: each of n1..nN sees the other N - 1 up.
+all_up() {
+	for i in $(seq "$1"); do ups_are "$i" $(($1 - 1)) || return 1; done
+}
+# start_pair [extra config]: n1 and n2 in a cluster of two, connected;
+# their PIDs in PID1 and PID2.
 start_pair() {
-	PIDS=""
-	for i in 1 2; do
-		conf "$i" 2
-		start "$i"
-		PIDS="$PIDS $!"
-		eval "PID$i=$!"
-	done
-	for _ in $(seq 200); do
-		[ "$(ups 1)" = 1 ] && break
-		sleep 0.05
-	done
-	[ "$(ups 1)" = 1 ] ||
-	    { echo "bench: the daemons did not connect" >&2; cat "$T"/n*.log >&2; exit 1; }
+	cluster_conf $NET 2 "${1:-}"
+	for i in 1 2; do start_node $i; done
+	wait_for "n1 and n2 to connect" "$(scale 10)" ups_are 1 1
+	PID1=$(pid_of 1) PID2=$(pid_of 2)
+}
+# stop_child PID: stop a helper started in the background.
+stop_child() {
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	CHILD_PIDS=$(echo "$CHILD_PIDS" | sed "s/ $1\b//")
+	return 0
 }
 start_pair
 
@@ -108,7 +90,6 @@ start_pair
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 # run NAME ARGS...: RUNS runs of cohort-bench, each last line in $T/NAME.
 run() {
@@ -124,15 +105,16 @@ run() {
 med() { while read -r l; do field "$l" "$2"; done < "$T/$1" | median; }
 sum() { while read -r l; do field "$l" "$2"; done < "$T/$1" | awk '{ s += $1 } END { print s + 0 }'; }
 
-S1="$T/n1.sock" S2="$T/n2.sock"
+S1=$(sock 1) S2=$(sock 2)
 echo "bench: $(nproc) cores, $RUNS run(s) per row, $(date -u +%Y-%m-%d)" >&2
 
 # 64 B, sampling both daemons' RSS while it runs.
 ( peak=0; while :; do r=$(( $(rss_kb "$PID1") + $(rss_kb "$PID2") ));
   [ "$r" -gt "$peak" ] && peak=$r && echo "$peak" > "$T/rss"; sleep 0.05; done ) &
 SAMPLER=$!
+CHILD_PIDS="$CHILD_PIDS $SAMPLER"
 run tput64 tput -n "$N64" -s 64 --pub "$S1" --sub "$S2"
-kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null
+stop_child "$SAMPLER"
 run tput1k tput -n "$N1K" -s 1024 --pub "$S1" --sub "$S2"
 run tput64k tput -n "$N64K" -s 65536 --pub "$S1" --sub "$S2"
 run lat64 lat -n "$NLAT" -s 64 --a "$S1" --b "$S2"
@@ -148,59 +130,52 @@ for i in $(seq "$NSUBS"); do
 	3) pats="$pats metrics.*.cpu$i" ;;
 	esac
 done
+# The program itself in the background (not ctl, a function), so that
+# $! is its PID.
 # shellcheck disable=SC2086
 "$COHORTCTL" -s "$S2" sub -t 3600 $pats > /dev/null 2>&1 &
 HOLDER=$!
-PIDS="$HOLDER $PIDS"
-for _ in $(seq 400); do
-	n=$("$COHORTCTL" -s "$S2" --json stats | sed -n 's/.*"subscriptions":\([0-9]*\).*/\1/p' | head -1)
-	[ "${n:-0}" -ge "$NSUBS" ] && break
-	sleep 0.05
-done
+CHILD_PIDS="$CHILD_PIDS $HOLDER"
+subs_held() {
+	held=$(ctl 2 --json stats | sed -n 's/.*"subscriptions":\([0-9]*\).*/\1/p' | head -1)
+	[ "${held:-0}" -ge "$NSUBS" ]
+}
+wait_for "n2 to hold $NSUBS subscriptions" "$(scale 20)" subs_held
 run subs64 tput -n "$N64" -s 64 --pub "$S1" --sub "$S2"
-kill "$HOLDER" 2>/dev/null
+stop_child "$HOLDER"
 
 # Broadcast to 8 nodes, last, so that no other row runs beside seven idle
 # daemons or redials absent ones: n1 and n2 learn of n3 to n9 by reload,
 # and those run for this row only.
+cluster_conf $NET 9
 for i in 1 2; do
-	conf "$i" 9
-	"$COHORTCTL" -s "$T/n$i.sock" reload > /dev/null ||
-	    { echo "bench: n$i did not reload its 9-node config" >&2; exit 1; }
+	ctl $i reload > /dev/null || fail "n$i did not reload its 9-node config"
 done
+for i in $(seq 3 9); do start_node "$i"; done
 subs=""
-for i in $(seq 3 9); do
-	conf "$i" 9
-	start "$i"
-	BPIDS="$BPIDS $!"
-done
-for i in $(seq 2 9); do subs="$subs --sub $T/n$i.sock"; done
+for i in $(seq 2 9); do subs="$subs --sub $(sock "$i")"; done
 # The full mesh, so that no dial competes with the broadcast.
-for _ in $(seq 400); do
-	all=1
-	for i in $(seq 9); do [ "$(ups "$i")" = 8 ] || { all=0; break; }; done
-	[ "$all" = 1 ] && break
-	sleep 0.05
-done
-[ "$all" = 1 ] ||
-    { echo "bench: the 9 daemons did not connect" >&2; cat "$T"/n*.log >&2; exit 1; }
+wait_for "the 9 daemons to connect" "$(scale 20)" all_up 9
 # shellcheck disable=SC2086
 run bcast64 bcast -n "$NBCAST" -s 64 --pub "$S1" $subs
-# shellcheck disable=SC2086
-stop $BPIDS $PIDS
-BPIDS=""
+for i in $(seq 9); do stop_node "$i"; done
 
 # The same pair with TLS 1.3 on the peer stream: what encryption costs.
+# Each node's files beside its config, named the same on every node.
 ROWS="tput64 tput1k tput64k lat64 slow1k subs64 bcast64"
 if command -v openssl > /dev/null &&
-    "$(dirname "$0")/../tools/cohort-tls-certs" -d "$T/pki" n1 n2 > /dev/null; then
-	TLS=1 start_pair
+    "$top/tools/cohort-tls-certs" -d "$T/pki" -c test n1 n2 > /dev/null; then
+	for i in 1 2; do
+		cp "$T/pki/n$i.crt" "$T/n$i/node.crt"
+		cp "$T/pki/n$i.key" "$T/n$i/node.key"
+		cp "$T/pki/ca.crt" "$T/n$i/ca.crt"
+	done
+	start_pair "security = { key_file = \"$(cluster_key)\"; tls = {
+  certificate = \"node.crt\"; private_key = \"node.key\"; ca = \"ca.crt\"; }; };"
 	run tls1k tput -n "$N1K" -s 1024 --pub "$S1" --sub "$S2"
 	run tlslat64 lat -n "$NLAT" -s 64 --a "$S1" --b "$S2"
 	ROWS="$ROWS tls1k tlslat64"
-	# shellcheck disable=SC2086
-	stop $PIDS
-	PIDS=""
+	for i in 1 2; do stop_node "$i"; done
 else
 	echo "bench: no openssl: the TLS rows are not measured" >&2
 fi

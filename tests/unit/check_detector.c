@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "common/detector.h"
+#include "check_main.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -233,8 +234,8 @@ START_TEST(test_backoff_min_eq_max)
 }
 END_TEST
 
-static Suite *
-detector_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite	*s;
 	TCase	*tc;
@@ -265,17 +266,4 @@ detector_suite(void)
 	suite_add_tcase(s, tc);
 
 	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(detector_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }

@@ -11,6 +11,8 @@
 
 #include <check.h>
 
+#include "check_main.h"
+
 #include "daemon/mesh/peer_fsm.h"
 
 struct expect {
@@ -177,8 +179,8 @@ START_TEST(test_names)
 }
 END_TEST
 
-static Suite *
-peer_fsm_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite	*s = suite_create("peer_fsm");
 	TCase	*tc;
@@ -193,16 +195,4 @@ peer_fsm_suite(void)
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
 	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(peer_fsm_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }

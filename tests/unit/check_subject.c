@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common/subject.h"
+#include "check_main.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 #define PATLEN		(SUBJECT_MAX + 1)
@@ -1113,8 +1114,8 @@ START_TEST(test_long_subjects)
 }
 END_TEST
 
-static Suite *
-subject_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite	*s;
 	TCase	*tc;
@@ -1164,17 +1165,4 @@ subject_suite(void)
 	suite_add_tcase(s, tc);
 
 	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(subject_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }

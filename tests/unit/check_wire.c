@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "common/wire.h"
+#include "check_main.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 #define FRAME_BUF	4096	/* larger than any sample frame */
@@ -2485,8 +2486,8 @@ tcase_kind(enum kind_id k)
 	return (tc);
 }
 
-static Suite *
-wire_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite	*s;
 	TCase	*tc[N_KINDS];
@@ -2567,17 +2568,4 @@ wire_suite(void)
 	suite_add_tcase(s, t);
 
 	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(wire_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }

@@ -12,6 +12,8 @@
 
 #include <check.h>
 
+#include "check_main.h"
+
 #include "common/wire.h"
 
 /* The macros are compile-time constants the daemon can size arrays by. */
@@ -192,8 +194,8 @@ START_TEST(test_lists)
 }
 END_TEST
 
-static Suite *
-wire_sizes_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite	*s = suite_create("wire_sizes");
 	TCase	*tc = tcase_create("exact");
@@ -204,16 +206,4 @@ wire_sizes_suite(void)
 	tcase_add_test(tc, test_lists);
 	suite_add_tcase(s, tc);
 	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(wire_sizes_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }
