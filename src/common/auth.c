@@ -37,7 +37,8 @@ auth_open_secret(const char *path, const char *what, char *err, size_t errlen)
 	struct stat	 st;
 	int		 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	/* Non-blocking: a FIFO must be refused, not waited on. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
 		snprintf(err, errlen, "cannot read the %s %s: %s", what, path,
 		    strerror(errno));
 		return (-1);
@@ -55,6 +56,8 @@ auth_open_secret(const char *path, const char *what, char *err, size_t errlen)
 		close(fd);
 		return (-1);
 	}
+	/* Reads of a regular file do not block: back to blocking mode. */
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	return (fd);
 }
 
@@ -86,6 +89,7 @@ auth_load_key(const char *path, struct auth_key *key, char *err,
 			snprintf(err, errlen, "key file %s must hold 64 to 128 "
 			    "hex digits (cohortd --keygen writes one)", path);
 			explicit_bzero(buf, sizeof(buf));
+			explicit_bzero(key, sizeof(*key));
 			return (-1);
 		}
 		if (nib % 2 == 0)

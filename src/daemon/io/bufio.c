@@ -3,6 +3,7 @@
  * frame in one piece.
  */
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
@@ -19,8 +20,16 @@ bufread_fill(struct bufferevent *bev, size_t batch)
 	evutil_socket_t		 fd = bufferevent_getfd(bev);
 	size_t			 got = 0;
 	ssize_t			 n;
+	int			 avail;
 
 	if (fd < 0)
+		return (0);
+	/*
+	 * Nothing queued: leave EOF and errors to libevent's own read.  A
+	 * recv(2) here would take the socket's error (ECONNRESET) and
+	 * libevent would then see a plain EOF.
+	 */
+	if (ioctl(fd, FIONREAD, &avail) == -1 || avail <= 0)
 		return (0);
 	/*
 	 * The bufferevent freezes the end of its input outside its own
