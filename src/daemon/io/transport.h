@@ -5,23 +5,43 @@
  * batched, how errors read, whether the other end's certificate names
  * the node it claims) are the transport's.
  *
- * Two implementations: plain TCP (transport_plain_new) and TLS 1.3
- * (transport_tls_new, over an SSL_CTX from tls_ctx_new).  The object is
- * owned by the daemon; the mesh borrows it for its lifetime.
+ * The transport also resolves, listens and dials: the mesh touches no
+ * socket.  Three implementations: plain TCP (transport_plain_new), TLS
+ * 1.3 (transport_tls_new, over an SSL_CTX from tls_ctx_new), and an
+ * in-memory one for tests (transport_mem_new): bufferevent pairs between
+ * meshes of one process, addresses matched in a table, no sockets, so
+ * that several meshes run in one event loop under a unit test.  The
+ * object is owned by its maker; meshes borrow it for their lifetime.
  */
 #ifndef COHORT_TRANSPORT_H
 #define COHORT_TRANSPORT_H
 
+#include <sys/socket.h>
+
 #include <stddef.h>
+#include <stdint.h>
 
 #include <event2/bufferevent.h>
 
 struct ssl_ctx_st;
 struct transport;
+struct transport_listener;
+
+/* What a listener tells its owner. */
+struct transport_listen_cb {
+	/* Take a stream from this address at all?  0 closes it at once. */
+	int	(*admit)(void *, const struct sockaddr *);
+	/* A new inbound stream, now the callee's (NULL: out of memory). */
+	void	(*accept)(void *, struct bufferevent *,
+		    const struct sockaddr *);
+	/* accept() failed with this errno. */
+	void	(*error)(void *, struct transport_listener *, int);
+};
 
 struct transport	*transport_plain_new(struct event_base *);
 struct transport	*transport_tls_new(struct event_base *,
 			    struct ssl_ctx_st *);
+struct transport	*transport_mem_new(struct event_base *);
 void			 transport_free(struct transport *);
 /* Renewed certificates (reload): the next streams use ctx; takes it. */
 void			 transport_set_tls(struct transport *,
@@ -29,8 +49,31 @@ void			 transport_set_tls(struct transport *,
 /* "TLS" or "plain", for logs. */
 const char		*transport_name(const struct transport *);
 
-/* A bufferevent that owns fd (closed on failure too); NULL if none. */
-struct bufferevent	*transport_wrap(struct transport *, int, int);
+/* host and port to an address: 0, or -1 with the reason. */
+int			 transport_resolve(struct transport *, const char *,
+			    uint16_t, struct sockaddr_storage *, socklen_t *,
+			    char *, size_t);
+/* Listen on an address; NULL with the reason. */
+struct transport_listener *transport_listen(struct transport *,
+			    const struct sockaddr *, socklen_t,
+			    const struct transport_listen_cb *, void *, char *,
+			    size_t);
+void			 transport_listener_free(struct transport_listener *);
+/* Stop accepting for a second (out of file descriptors); counted. */
+void			 transport_listener_pause(struct transport_listener *,
+			    uint64_t *);
+/*
+ * Dial dst from the listener's own address (so that the peer sees the
+ * address it knows us by), or from any when l is NULL.  The stream
+ * reports BEV_EVENT_CONNECTED or an error later; NULL with the reason
+ * if it failed at once.
+ */
+struct bufferevent	*transport_dial(struct transport *,
+			    struct transport_listener *,
+			    const struct sockaddr *, socklen_t, char *, size_t);
+/* Free a stream's bufferevent; the other end sees it closed. */
+void			 transport_close(struct transport *,
+			    struct bufferevent *);
 /*
  * Before frames are parsed: move what the socket holds into the input
  * buffer, up to max bytes (plain TCP reads past libevent's 4 KiB per

@@ -11,13 +11,10 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <event2/listener.h>
 
 #include "common/detector.h"
 #include "daemon/io/evutil.h"
@@ -653,78 +650,35 @@ peer_resume_cb(evutil_socket_t fd, short ev, void *arg)
 		stream_read_now(p->conn);
 }
 
-/* Addresses */
-
-static int
-mesh_resolve(const char *host, uint16_t port, struct sockaddr_storage *ss,
-    socklen_t *len, char *err, size_t errlen)
-{
-	struct addrinfo	 hints, *res;
-	char		 serv[8];
-	int		 rv;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(serv, sizeof(serv), "%u", port);
-	if ((rv = getaddrinfo(host, serv, &hints, &res)) != 0) {
-		snprintf(err, errlen, "%s", gai_strerror(rv));
-		return (-1);
-	}
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*len = res->ai_addrlen;
-	freeaddrinfo(res);
-	return (0);
-}
-
 /* Dialling */
 
 static void
 peer_dial(struct peer *p)
 {
 	struct mesh		*m = p->m;
-	const struct conf_node	*self = &m->conf->nodes[m->conf->self];
-	struct sockaddr_storage	 src;
-	socklen_t		 srclen;
+	struct bufferevent	*bev;
 	struct stream		*s;
 	char			 err[128];
-	int			 fd;
 
 	if (p->dial != NULL || p->conn != NULL || m->stopping)
 		return;
-	if (p->sslen == 0 && mesh_resolve(p->node.address, p->node.port,
-	    &p->ss, &p->sslen, err, sizeof(err)) == -1) {
+	if (p->sslen == 0 && transport_resolve(m->tr, p->node.address,
+	    p->node.port, &p->ss, &p->sslen, err, sizeof(err)) == -1) {
 		if (ratelim_allow(&p->rl, time(NULL)))
 			peer_log(log_warnx, p, "cannot resolve: %s", err);
 		p->sslen = 0;
 		act_redial(p);
 		return;
 	}
-	fd = socket(p->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		peer_log(log_warn, p, "socket");
-		act_redial(p);
+	if (p->state != PS_UNKNOWN || p->attempts > 0)
+		p->st.reconnects++;
+	if ((bev = transport_dial(m->tr, m->listener, (struct sockaddr *)&p->ss,
+	    p->sslen, err, sizeof(err))) == NULL) {
+		peer_log(log_debug, p, "%s", err);
+		peer_stream_gone(p, 0, err);
 		return;
 	}
-	/*
-	 * Dial from our own configured address, so that the peer sees the
-	 * address it knows us by (several nodes may share one host).
-	 */
-	srclen = sizeof(src);
-	if (m->listener != NULL && getsockname(evconnlistener_get_fd(
-	    m->listener), (struct sockaddr *)&src, &srclen) == 0 &&
-	    src.ss_family == p->ss.ss_family) {
-		if (src.ss_family == AF_INET)
-			((struct sockaddr_in *)&src)->sin_port = 0;
-		else
-			((struct sockaddr_in6 *)&src)->sin6_port = 0;
-		if (bind(fd, (struct sockaddr *)&src, srclen) == -1)
-			peer_log(log_debug, p, "bind source %s: %s",
-			    self->address, strerror(errno));
-	}
-	if ((s = stream_new(&m->streams, fd, 1, (struct sockaddr *)&p->ss)) ==
+	if ((s = stream_new(&m->streams, bev, 1, (struct sockaddr *)&p->ss)) ==
 	    NULL) {
 		peer_log(log_warnx, p, "out of memory for a stream");
 		act_redial(p);
@@ -733,13 +687,7 @@ peer_dial(struct peer *p)
 	s->owner = p;
 	s->acct = &p->st;
 	p->dial = s;
-	if (p->state != PS_UNKNOWN || p->attempts > 0)
-		p->st.reconnects++;
 	stream_set_deadline(s, m->conf->lim.hello_timeout_ms);
-	if (stream_connect(s, (struct sockaddr *)&p->ss, p->sslen) == -1) {
-		peer_lose_stream(s, "connect failed");
-		return;
-	}
 	stream_start(s);
 }
 
@@ -785,37 +733,38 @@ mesh_pending_limit(struct mesh *m, const struct sockaddr *sa)
 	return (NULL);
 }
 
-static void
-mesh_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
+/* Before a stream is made for it: within the pending limits? */
+static int
+mesh_admit_cb(void *arg, const struct sockaddr *sa)
 {
 	struct mesh	*m = arg;
-	struct stream	*s;
 	const char	*limit;
 	char		 host[INET6_ADDRSTRLEN] = "?";
 
-	(void)l;
-	(void)salen;
-	if (m->stopping) {
-		close(fd);
-		return;
-	}
-	if ((limit = mesh_pending_limit(m, sa)) != NULL) {
-		m->stats.pending_refused++;
-		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr,
-			    host, sizeof(host));
-		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6,
-			    &((struct sockaddr_in6 *)sa)->sin6_addr, host,
-			    sizeof(host));
-		if (ratelim_key_allow(&m->rl_refuse, host, time(NULL)))
-			log_warnx("stream from %s closed at once: too many "
-			    "streams without HELLO (%s)", host, limit);
-		close(fd);
-		return;
-	}
-	if ((s = stream_new(&m->streams, fd, 0, sa)) == NULL) {
+	if (m->stopping)
+		return (0);
+	if ((limit = mesh_pending_limit(m, sa)) == NULL)
+		return (1);
+	m->stats.pending_refused++;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    host, sizeof(host));
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+		    host, sizeof(host));
+	if (ratelim_key_allow(&m->rl_refuse, host, time(NULL)))
+		log_warnx("stream from %s closed at once: too many streams "
+		    "without HELLO (%s)", host, limit);
+	return (0);
+}
+
+static void
+mesh_accept_cb(void *arg, struct bufferevent *bev, const struct sockaddr *sa)
+{
+	struct mesh	*m = arg;
+	struct stream	*s;
+
+	if ((s = stream_new(&m->streams, bev, 0, sa)) == NULL) {
 		if (ratelim_allow(&m->rl_accept, time(NULL)))
 			log_warnx("out of memory accepting a peer stream");
 		return;
@@ -827,17 +776,22 @@ mesh_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 }
 
 static void
-mesh_accept_error_cb(struct evconnlistener *l, void *arg)
+mesh_accept_error_cb(void *arg, struct transport_listener *tl, int err)
 {
 	struct mesh	*m = arg;
-	int		 err = EVUTIL_SOCKET_ERROR();
+	int		 nofd = err == EMFILE || err == ENFILE;
 
 	if (ratelim_allow(&m->rl_accept, time(NULL)))
 		log_warnx("accept on the peer port: %s%s",
-		    evutil_socket_error_to_string(err), err == EMFILE ||
-		    err == ENFILE ? "; not accepting for a second" : "");
-	(void)ev_listener_pause(m->base, l, err, &m->stats.accept_paused);
+		    evutil_socket_error_to_string(err), nofd ?
+		    "; not accepting for a second" : "");
+	if (nofd)
+		transport_listener_pause(tl, &m->stats.accept_paused);
 }
+
+static const struct transport_listen_cb mesh_listen_cb = {
+	mesh_admit_cb, mesh_accept_cb, mesh_accept_error_cb
+};
 
 static int
 mesh_listen(struct mesh *m)
@@ -846,39 +800,19 @@ mesh_listen(struct mesh *m)
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
 	char			 err[128];
-	int			 fd, one = 1;
 
-	if (mesh_resolve(self->address, self->port, &ss, &len, err,
-	    sizeof(err)) == -1) {
+	if (transport_resolve(m->tr, self->address, self->port, &ss, &len,
+	    err, sizeof(err)) == -1) {
 		log_warnx("%s:%d: cannot resolve this node's address %s: %s",
 		    m->conf->path, self->line, self->address, err);
 		return (-1);
 	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
-	if (fd == -1) {
-		log_warn("peer socket");
+	if ((m->listener = transport_listen(m->tr, (struct sockaddr *)&ss, len,
+	    &mesh_listen_cb, m, err, sizeof(err))) == NULL) {
+		log_warnx("cannot listen on %s port %u (node %s): %s",
+		    self->address, self->port, self->id, err);
 		return (-1);
 	}
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ss.ss_family == AF_INET6)
-		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
-		    sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
-		log_warn("cannot listen on %s port %u (node %s): bind",
-		    self->address, self->port, self->id);
-		close(fd);
-		return (-1);
-	}
-	m->listener = evconnlistener_new(m->base, mesh_accept_cb, m,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128, fd);
-	if (m->listener == NULL) {
-		log_warn("cannot listen on %s port %u", self->address,
-		    self->port);
-		close(fd);
-		return (-1);
-	}
-	evconnlistener_set_error_cb(m->listener, mesh_accept_error_cb);
 	log_info("listening for peers on %s port %u", self->address,
 	    self->port);
 	return (0);
@@ -899,7 +833,7 @@ peer_new(struct mesh *m, const struct conf_node *n)
 	p->state = PS_UNKNOWN;
 	p->since_ms = wall_ms();
 	/* A name that does not resolve yet is tried again at each dial. */
-	if (mesh_resolve(n->address, n->port, &p->ss, &p->sslen, err,
+	if (transport_resolve(m->tr, n->address, n->port, &p->ss, &p->sslen, err,
 	    sizeof(err)) == -1) {
 		log_warnx("%s:%d: cannot resolve the address %s of node %s "
 		    "yet: %s", m->conf->path, n->line, n->address, n->id, err);
@@ -986,10 +920,8 @@ mesh_shutdown(struct mesh *m)
 	struct stream	*s, *tmp;
 
 	m->stopping = 1;
-	if (m->listener != NULL) {
-		evconnlistener_free(m->listener);
-		m->listener = NULL;
-	}
+	transport_listener_free(m->listener);
+	m->listener = NULL;
 	TAILQ_FOREACH(p, &m->peers, entry) {
 		act_forget(p);
 		if ((s = p->conn) != NULL) {
@@ -1015,8 +947,7 @@ mesh_free(struct mesh *m)
 	stream_set_free(&m->streams);
 	while ((p = TAILQ_FIRST(&m->peers)) != NULL)
 		peer_free(p);
-	if (m->listener != NULL)
-		evconnlistener_free(m->listener);
+	transport_listener_free(m->listener);
 	free(m);
 }
 
@@ -1051,7 +982,7 @@ peer_readdress(struct peer *p, const struct conf_node *n)
 	socklen_t		len;
 	char			err[128];
 
-	if (mesh_resolve(n->address, n->port, &ss, &len, err,
+	if (transport_resolve(p->m->tr, n->address, n->port, &ss, &len, err,
 	    sizeof(err)) == -1) {
 		peer_log(log_warnx, p, "reload: cannot resolve the new "
 		    "address %s: %s; keeping the old one", n->address, err);

@@ -66,7 +66,7 @@ struct mesh {
 	struct peer_list		 peers;
 	struct peer			*index;		/* by node id */
 	struct stream_set		 streams;
-	struct evconnlistener		*listener;
+	struct transport_listener	*listener;
 	struct ratelim			 rl_accept;
 	struct ratelim_table		 rl_refuse;	/* source, reason */
 	int				 stopping;

@@ -5,7 +5,6 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <stdio.h>
@@ -43,7 +42,7 @@ stream_reaper_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)ev;
 	while ((s = TAILQ_FIRST(&set->graveyard)) != NULL) {
 		TAILQ_REMOVE(&set->graveyard, s, entry);
-		bufferevent_free(s->bev);
+		transport_close(set->tr, s->bev);
 		event_free(s->timer);
 		free(s->inflight);
 		free(s);
@@ -122,39 +121,28 @@ stream_name(struct stream *s, const struct sockaddr *sa)
 }
 
 struct stream *
-stream_new(struct stream_set *set, int fd, int outbound,
+stream_new(struct stream_set *set, struct bufferevent *bev, int outbound,
     const struct sockaddr *sa)
 {
 	struct stream	*s;
-	int		 one = 1;
 
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		close(fd);
+	if (bev == NULL)
+		return (NULL);
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->timer = evtimer_new(set->base, stream_timer_cb, s)) == NULL) {
+		free(s);
+		transport_close(set->tr, bev);
 		return (NULL);
 	}
 	s->set = set;
+	s->bev = bev;
 	s->outbound = outbound;
 	s->state = outbound ? STREAM_CONNECTING : STREAM_HELLO;
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	stream_name(s, sa);
-	if ((s->bev = transport_wrap(set->tr, fd, outbound)) == NULL ||
-	    (s->timer = evtimer_new(set->base, stream_timer_cb, s)) == NULL) {
-		if (s->bev != NULL)
-			bufferevent_free(s->bev);
-		free(s);
-		return (NULL);
-	}
 	bufferevent_setcb(s->bev, stream_read_cb, NULL, stream_event_cb, s);
 	bufferevent_setwatermark(s->bev, EV_READ, 0, STREAM_PREHELLO_MAX);
 	TAILQ_INSERT_TAIL(&set->live, s, entry);
 	return (s);
-}
-
-int
-stream_connect(struct stream *s, const struct sockaddr *sa, socklen_t len)
-{
-	return (bufferevent_socket_connect(s->bev, (struct sockaddr *)sa,
-	    (int)len));
 }
 
 void

@@ -128,12 +128,12 @@ void		 stream_set_free(struct stream_set *);
 /* From now on, tell quiet() when the last stream is gone. */
 void		 stream_set_stopping(struct stream_set *);
 
-/* A stream over fd (owned from here on, closed on failure); NULL if none. */
-struct stream	*stream_new(struct stream_set *, int, int,
+/*
+ * A stream over a transport's bufferevent (owned from here on, closed on
+ * failure) to or from sa; NULL if none.
+ */
+struct stream	*stream_new(struct stream_set *, struct bufferevent *, int,
 		    const struct sockaddr *);
-/* Connect an outbound stream; -1 if it failed at once. */
-int		 stream_connect(struct stream *, const struct sockaddr *,
-		    socklen_t);
 /* Start reading (and writing). */
 void		 stream_start(struct stream *);
 /* Established: frames up to max, large writes. */
