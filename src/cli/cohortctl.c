@@ -17,6 +17,7 @@ static int	(*const ctl_run[CTL_N_ACTIONS])(const struct ctl_env *,
 		    const struct ctl_cmd *) = {
 	[CTL_MEMBERS] =		cmd_members,
 	[CTL_EVENTS] =		cmd_events,
+	[CTL_TOP] =		cmd_top,
 	[CTL_SEND] =		cmd_send,
 	[CTL_MULTICAST] =	cmd_multicast,
 	[CTL_BROADCAST] =	cmd_broadcast,

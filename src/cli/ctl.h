@@ -2,9 +2,10 @@
  * ctl.h: what cohortctl's files share.
  *
  * Calls go one way: main (cohortctl.c) parses with ctl_parse.c, then runs
- * one command (ctl_member.c, ctl_admin.c, ctl_msg.c, ctl_reply.c);
- * commands print through a struct ctl_output (ctl_output*.c)
- * and talk to the daemon through ctl_conn.c.  None calls back up.
+ * one command (ctl_member.c, ctl_admin.c, ctl_msg.c, ctl_reply.c,
+ * ctl_top.c); commands print through a struct ctl_output (ctl_output*.c)
+ * and talk to the daemon through ctl_conn.c; top draws with ctl_term.c.
+ * None calls back up.
  */
 #ifndef COHORT_CTL_H
 #define COHORT_CTL_H
@@ -54,5 +55,8 @@ int		 cmd_request(const struct ctl_env *, const struct ctl_cmd *);
 
 /* ctl_reply.c */
 int		 cmd_reply(const struct ctl_env *, const struct ctl_cmd *);
+
+/* ctl_top.c */
+int		 cmd_top(const struct ctl_env *, const struct ctl_cmd *);
 
 #endif /* COHORT_CTL_H */

@@ -174,6 +174,40 @@ json_stats(FILE *fp, const struct cohort_stat *st, size_t n)
 	ctl_stats_sections(fp, st, n, json_section);
 }
 
+/* The head is in every row (time_ms): nothing of its own. */
+static void
+json_top_head(FILE *fp, const struct ctl_top_head *h)
+{
+	(void)fp;
+	(void)h;
+}
+
+/* ,"key":N, or null when not known. */
+static void
+json_key_number(FILE *fp, const char *key, int known, uint64_t v)
+{
+	if (known)
+		fprintf(fp, ",\"%s\":%" PRIu64, key, v);
+	else
+		fprintf(fp, ",\"%s\":null", key);
+}
+
+static void
+json_top_row(FILE *fp, const struct ctl_top_head *h,
+    const struct ctl_top_row *r)
+{
+	fprintf(fp, "{\"time_ms\":%" PRIu64, h->time_ms);
+	json_key_string(fp, "id", r->m->id);
+	fprintf(fp, ",\"state\":\"%s\",\"rtt_us\":%" PRIu64,
+	    cohort_state_name(r->m->state), r->m->rtt_us);
+	json_key_number(fp, "in_per_s", r->has_rates, r->in_per_s);
+	json_key_number(fp, "out_per_s", r->has_rates, r->out_per_s);
+	json_key_number(fp, "queue_bytes", r->has_queue, r->queue_bytes);
+	json_key_number(fp, "queue_limit", r->queue_limit > 0,
+	    r->queue_limit);
+	fputs("}\n", fp);
+}
+
 const struct ctl_output ctl_output_json = {
 	.members_head =	json_members_head,
 	.member =	json_member,
@@ -181,4 +215,6 @@ const struct ctl_output ctl_output_json = {
 	.stats =	json_stats,
 	.msg =		json_msg,
 	.reply =	json_msg,
+	.top_head =	json_top_head,
+	.top_row =	json_top_row,
 };

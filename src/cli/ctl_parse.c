@@ -75,6 +75,9 @@ static const struct ctl_token ctl_tokens[] = {
 	{ "events", CTL_EVENTS, "[-c count] [-t seconds]",
 	    "print membership changes as they happen", "c:t:",
 	    parse_opts_only },
+	{ "top", CTL_TOP, "[-c count] [-i seconds]",
+	    "a live table of members, message rates and queues (q quits)",
+	    "+c:i:", parse_opts_only },
 	{ "send", CTL_SEND, "node subject [data]",
 	    "send to one node (data from stdin if not given)", NULL,
 	    parse_send },
@@ -100,6 +103,9 @@ static const struct ctl_token ctl_tokens[] = {
 	    "switch debug logging on or off", NULL, parse_log_level },
 };
 #define N_TOKENS	(sizeof(ctl_tokens) / sizeof(ctl_tokens[0]))
+
+/* Seconds of top -i. */
+#define TOP_INTERVAL_MAX	3600
 
 /* How an option list went: bad numbers and letters are told apart. */
 enum opt_status {
@@ -158,7 +164,7 @@ parse_num(const char *s, const char *what, long min, long max, long *out)
 }
 
 /*
- * -c count and -t seconds, as the token's optstring allows.
+ * -c count, -t seconds and -i seconds, as the token's optstring allows.
  * optind is set to 1, not 0: getopt keeps the ordering main's "+" chose.
  */
 static enum opt_status
@@ -180,6 +186,11 @@ parse_opts(const struct ctl_token *t, int argc, char **argv,
 			    &cmd->secs) == -1)
 				return (OPT_BADNUM);
 			break;
+		case 'i':
+			if (parse_num(optarg, "-i", 1, TOP_INTERVAL_MAX,
+			    &cmd->interval) == -1)
+				return (OPT_BADNUM);
+			break;
 		default:
 			return (OPT_BADOPT);
 		}
@@ -199,7 +210,7 @@ parse_none(const struct ctl_token *t, int argc, char **argv,
 	return (0);
 }
 
-/* events: a bad number is its own message, a bad letter usage. */
+/* events and top: a bad number is its own message, a bad letter usage. */
 static int
 parse_opts_only(const struct ctl_token *t, int argc, char **argv,
     struct ctl_cmd *cmd)
@@ -346,6 +357,7 @@ ctl_parse(int argc, char **argv, struct ctl_cmd *cmd)
 
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->secs = -1;
+	cmd->interval = 1;
 	for (i = 0; i < N_TOKENS; i++) {
 		if (strcmp(argv[0], ctl_tokens[i].keyword) != 0)
 			continue;

@@ -16,6 +16,7 @@
 enum ctl_action {
 	CTL_MEMBERS,
 	CTL_EVENTS,
+	CTL_TOP,
 	CTL_SEND,
 	CTL_MULTICAST,
 	CTL_BROADCAST,
@@ -36,6 +37,7 @@ struct ctl_cmd {
 	enum ctl_action	 action;
 	long		 count;		/* -c: 0 is no limit */
 	long		 secs;		/* -t: -1 is none */
+	long		 interval;	/* top -i, seconds */
 	int		 flags;		/* broadcast: COHORT_SELF */
 	int		 prometheus;	/* stats --prometheus */
 	int		 debug;		/* log-level: 1 debug, 0 info */
