@@ -1,12 +1,11 @@
 /*
- * ctl_output.c: text and JSON printers for cohortctl.
+ * ctl_output.c: cohortctl's text printers, for people.
  */
 #include <inttypes.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
 
-#include "common/counters.h"
 #include "ctl_output.h"
 
 /* "2026-11-26T01:02:03.456Z" */
@@ -66,8 +65,23 @@ text_event(FILE *fp, const struct cohort_event *e)
 	    cohort_state_name(e->state), e->incarnation);
 }
 
+void
+ctl_stats_sections(FILE *fp, const struct cohort_stat *st, size_t n,
+    void (*fn)(FILE *, const struct cohort_stat *, size_t))
+{
+	size_t	i, j;
+
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n; j++)
+			if (strcmp(st[j].section, st[i].section) != 0 ||
+			    strcmp(st[j].name, st[i].name) != 0)
+				break;
+		fn(fp, &st[i], j - i);
+	}
+}
+
 static void
-text_stats(FILE *fp, const struct cohort_stat *st, size_t n)
+text_section(FILE *fp, const struct cohort_stat *st, size_t n)
 {
 	size_t	i;
 
@@ -82,89 +96,10 @@ text_stats(FILE *fp, const struct cohort_stat *st, size_t n)
 	}
 }
 
-void
-ctl_json_string(FILE *fp, const char *s, size_t len)
+static void
+text_stats(FILE *fp, const struct cohort_stat *st, size_t n)
 {
-	size_t	i;
-
-	fputc('"', fp);
-	for (i = 0; i < len; i++) {
-		unsigned char	ch = (unsigned char)s[i];
-
-		if (ch == '"' || ch == '\\')
-			fprintf(fp, "\\%c", ch);
-		else if (ch == '\n')
-			fputs("\\n", fp);
-		else if (ch == '\t')
-			fputs("\\t", fp);
-		else if (ch < 0x20 || ch == 0x7f)
-			fprintf(fp, "\\u%04x", ch);
-		else
-			fputc(ch, fp);
-	}
-	fputc('"', fp);
-}
-
-int
-ctl_utf8_valid(const unsigned char *s, size_t len)
-{
-	size_t		i = 0, n, k;
-	uint32_t	cp, min;
-
-	while (i < len) {
-		if (s[i] == 0)
-			return (0);
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((s[i] & 0xe0) == 0xc0) {
-			n = 1; cp = s[i] & 0x1f; min = 0x80;
-		} else if ((s[i] & 0xf0) == 0xe0) {
-			n = 2; cp = s[i] & 0x0f; min = 0x800;
-		} else if ((s[i] & 0xf8) == 0xf0) {
-			n = 3; cp = s[i] & 0x07; min = 0x10000;
-		} else
-			return (0);
-		if (len - i <= n)
-			return (0);
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return (0);
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return (0);
-		i += n + 1;
-	}
-	return (1);
-}
-
-void
-ctl_base64(FILE *fp, const unsigned char *s, size_t len)
-{
-	static const char	tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t			i;
-	uint32_t		v;
-
-	fputc('"', fp);
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
-		fputc(tbl[v >> 18], fp);
-		fputc(tbl[(v >> 12) & 63], fp);
-		fputc(tbl[(v >> 6) & 63], fp);
-		fputc(tbl[v & 63], fp);
-	}
-	if (len - i == 1) {
-		v = (uint32_t)s[i] << 16;
-		fprintf(fp, "%c%c==", tbl[v >> 18], tbl[(v >> 12) & 63]);
-	} else if (len - i == 2) {
-		v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8;
-		fprintf(fp, "%c%c%c=", tbl[v >> 18], tbl[(v >> 12) & 63],
-		    tbl[(v >> 6) & 63]);
-	}
-	fputc('"', fp);
+	ctl_stats_sections(fp, st, n, text_section);
 }
 
 /* Text: "origin subject body"; the body as it is, then a newline. */
@@ -176,135 +111,139 @@ text_msg(FILE *fp, const struct cohort_msg *m)
 	fputc('\n', fp);
 }
 
+/* A reply is its body, nothing added. */
 static void
-json_msg(FILE *fp, const struct cohort_msg *m)
+text_reply(FILE *fp, const struct cohort_msg *m)
 {
-	fputs("{\"from\":", fp);
-	ctl_json_string(fp, m->origin, strlen(m->origin));
-	fputs(",\"subject\":", fp);
-	ctl_json_string(fp, m->subject, strlen(m->subject));
-	if (ctl_utf8_valid(m->data, m->len)) {
-		fputs(",\"data\":", fp);
-		ctl_json_string(fp, m->data, m->len);
-	} else {
-		fputs(",\"data_b64\":", fp);
-		ctl_base64(fp, m->data, m->len);
+	fwrite(m->data, 1, m->len, fp);
+}
+
+/* 812B, 64K, 12M: bytes in at most four digits and a unit. */
+static void
+fmt_bytes(char *buf, size_t len, uint64_t n)
+{
+	if (n < 10000)
+		snprintf(buf, len, "%" PRIu64 "B", n);
+	else if (n < 10000 * 1024)
+		snprintf(buf, len, "%" PRIu64 "K", n / 1024);
+	else
+		snprintf(buf, len, "%" PRIu64 "M", n / (1024 * 1024));
+}
+
+static void
+top_id(char *buf, size_t len, const struct ctl_top_row *r)
+{
+	strlcpy(buf, r->m->id, len);
+}
+
+static void
+top_state(char *buf, size_t len, const struct ctl_top_row *r)
+{
+	strlcpy(buf, cohort_state_name(r->m->state), len);
+}
+
+static void
+top_rtt(char *buf, size_t len, const struct ctl_top_row *r)
+{
+	fmt_rtt(buf, len, r->m->rtt_us);
+}
+
+static void
+fmt_rate(char *buf, size_t len, int known, uint64_t v)
+{
+	if (known)
+		snprintf(buf, len, "%" PRIu64, v);
+	else
+		strlcpy(buf, "-", len);
+}
+
+static void
+top_in(char *buf, size_t len, const struct ctl_top_row *r)
+{
+	fmt_rate(buf, len, r->has_rates, r->in_per_s);
+}
+
+static void
+top_out(char *buf, size_t len, const struct ctl_top_row *r)
+{
+	fmt_rate(buf, len, r->has_rates, r->out_per_s);
+}
+
+/* "64K", or "64K 1%" of the limit when it is known. */
+static void
+top_queue(char *buf, size_t len, const struct ctl_top_row *r)
+{
+	char	bytes[32];
+
+	if (!r->has_queue) {
+		strlcpy(buf, "-", len);
+		return;
 	}
-	fputs("}\n", fp);
-}
-
-static void
-json_members_head(FILE *fp)
-{
-	(void)fp;
-}
-
-static void
-json_member(FILE *fp, const struct cohort_member *m)
-{
-	fputs("{\"id\":", fp);
-	ctl_json_string(fp, m->id, strlen(m->id));
-	fputs(",\"address\":", fp);
-	ctl_json_string(fp, m->address, strlen(m->address));
-	fprintf(fp, ",\"port\":%u,\"state\":\"%s\",\"rtt_us\":%" PRIu64
-	    ",\"incarnation\":%" PRIu64 ",\"since_ms\":%" PRIu64 "}\n",
-	    m->port, cohort_state_name(m->state), m->rtt_us, m->incarnation,
-	    m->since_ms);
-}
-
-static void
-json_event(FILE *fp, const struct cohort_event *e)
-{
-	fputs("{\"node\":", fp);
-	ctl_json_string(fp, e->node, strlen(e->node));
-	fprintf(fp, ",\"state\":\"%s\",\"prev_state\":\"%s\",\"incarnation\":%"
-	    PRIu64 ",\"time_ms\":%" PRIu64 "}\n", cohort_state_name(e->state),
-	    cohort_state_name(e->prev_state), e->incarnation, e->time_ms);
-}
-
-static void
-json_stats(FILE *fp, const struct cohort_stat *st, size_t n)
-{
-	size_t	i;
-
-	fputs("{\"section\":", fp);
-	ctl_json_string(fp, st[0].section, strlen(st[0].section));
-	fputs(",\"name\":", fp);
-	ctl_json_string(fp, st[0].name, strlen(st[0].name));
-	for (i = 0; i < n; i++) {
-		fputc(',', fp);
-		ctl_json_string(fp, st[i].key, strlen(st[i].key));
-		if (strcmp(st[i].key, "state") == 0)
-			fprintf(fp, ":\"%s\"", cohort_state_name(
-			    (enum cohort_state)st[i].value));
-		else
-			fprintf(fp, ":%" PRIu64, st[i].value);
-	}
-	fputs("}\n", fp);
+	fmt_bytes(bytes, sizeof(bytes), r->queue_bytes);
+	if (r->queue_limit > 0)
+		snprintf(buf, len, "%s %" PRIu64 "%%", bytes,
+		    r->queue_bytes * 100 / r->queue_limit);
+	else
+		strlcpy(buf, bytes, len);
 }
 
 /*
- * Prometheus text exposition: cohort_<key>{node=...} for the daemon,
- * cohort_peer_<key>{node=...,peer=...} per peer (so no daemon key may be
- * "peer_" and a peer key: t-ctl checks).  Kinds and help text come from
- * the one list of statistics, src/common/counters.h.
+ * The columns of top, in order; a negative width is left-aligned.  A
+ * link state of its own (up, suspect, down) is a row after STATE, once
+ * members carry one.
  */
+static const struct top_col {
+	const char	*head;
+	int		 width;
+	void		(*fmt)(char *, size_t, const struct ctl_top_row *);
+} top_cols[] = {
+	{ "ID",		-16,	top_id },
+	{ "STATE",	-8,	top_state },
+	{ "RTT",	8,	top_rtt },
+	{ "IN/s",	8,	top_in },
+	{ "OUT/s",	8,	top_out },
+	{ "QUEUE",	10,	top_queue },
+};
+#define N_TOP_COLS	(sizeof(top_cols) / sizeof(top_cols[0]))
 
-/* One metric family: every sample of (section, key), TYPE line first. */
 static void
-prom_family(FILE *fp, const struct cohort_stat *st, size_t n, size_t first,
-    const char *node)
+text_top_head(FILE *fp, const struct ctl_top_head *h)
 {
-	const char	*sec = st[first].section, *key = st[first].key;
-	const char	*help;
-	int		 peer = strcmp(sec, "peer") == 0;
-	size_t		 i;
+	char	when[40];
+	size_t	i;
 
-	if ((help = counters_help(key)) != NULL)
-		fprintf(fp, "# HELP cohort_%s%s %s\n", peer ? "peer_" : "",
-		    key, help);
-	fprintf(fp, "# TYPE cohort_%s%s %s\n", peer ? "peer_" : "", key,
-	    counters_is_gauge(key) ? "gauge" : "counter");
-	for (i = first; i < n; i++) {
-		if (strcmp(st[i].section, sec) != 0 ||
-		    strcmp(st[i].key, key) != 0)
-			continue;
-		if (peer)
-			fprintf(fp, "cohort_peer_%s{node=\"%s\",peer=\"%s\"} "
-			    "%" PRIu64 "\n", key, node, st[i].name,
-			    st[i].value);
-		else
-			fprintf(fp, "cohort_%s{node=\"%s\"} %" PRIu64 "\n",
-			    key, node, st[i].value);
-	}
+	fmt_time(when, sizeof(when), h->time_ms);
+	fprintf(fp, "%s: %zu nodes, every %ld s, %s\n", h->node, h->n,
+	    h->interval, when);
+	for (i = 0; i < N_TOP_COLS; i++)
+		fprintf(fp, "%s%*s", i > 0 ? " " : "", top_cols[i].width,
+		    top_cols[i].head);
+	fputc('\n', fp);
 }
 
-void
-ctl_prometheus(FILE *fp, const struct cohort_stat *st, size_t n)
+static void
+text_top_row(FILE *fp, const struct ctl_top_head *h,
+    const struct ctl_top_row *r)
 {
-	const char	*node = "";
-	size_t		 i, j;
-	int		 seen;
+	char	cell[COHORT_ID_MAX + 32];
+	size_t	i;
 
-	for (i = 0; i < n; i++)
-		if (strcmp(st[i].section, "daemon") == 0) {
-			node = st[i].name;
-			break;
-		}
-	/* Each family once, where its key first appears. */
-	for (i = 0; i < n; i++) {
-		for (j = 0, seen = 0; j < i && !seen; j++)
-			seen = strcmp(st[j].section, st[i].section) == 0 &&
-			    strcmp(st[j].key, st[i].key) == 0;
-		if (!seen)
-			prom_family(fp, st, n, i, node);
+	(void)h;
+	for (i = 0; i < N_TOP_COLS; i++) {
+		top_cols[i].fmt(cell, sizeof(cell), r);
+		fprintf(fp, "%s%*s", i > 0 ? " " : "", top_cols[i].width,
+		    cell);
 	}
+	fputc('\n', fp);
 }
 
 const struct ctl_output ctl_output_text = {
-	text_members_head, text_member, text_event, text_stats, text_msg
-};
-
-const struct ctl_output ctl_output_json = {
-	json_members_head, json_member, json_event, json_stats, json_msg
+	.members_head =	text_members_head,
+	.member =	text_member,
+	.event =	text_event,
+	.stats =	text_stats,
+	.msg =		text_msg,
+	.reply =	text_reply,
+	.top_head =	text_top_head,
+	.top_row =	text_top_row,
 };
