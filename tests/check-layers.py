@@ -199,7 +199,36 @@ def check_calls(top, build):
     return errors
 
 
+def self_test():
+    """The checker finds what it is for, on a tree made for the purpose."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as top:
+        files = {
+            "src/common/ok.c": '#include "wire.h"\n',
+            "src/common/wire.h": "",
+            "src/daemon/io/up.c": '#include "daemon/mesh/mesh.h"\n',
+            "src/daemon/mesh/mesh.h": "",
+            "src/daemon/mesh/side.c": '#include "daemon/control/control.h"\n',
+            "src/daemon/control/control.h": "",
+            "src/daemon/relay/down.c": '#include "daemon/mesh/mesh.h"\n',
+        }
+        for path, text in files.items():
+            os.makedirs(os.path.dirname(os.path.join(top, path)), exist_ok=True)
+            with open(os.path.join(top, path), "w") as fp:
+                fp.write(text)
+        errors = check_includes(top)
+        assert len(errors) == 2, errors
+        assert any("io/up.c" in e for e in errors), errors
+        assert any("mesh/side.c" in e for e in errors), errors
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}, ["a", "b", "c"])
+    assert find_cycle({"a": {"b"}, "b": {"c"}}, ["a", "b", "c"]) is None
+    assert not allowed(("common", 0), ("daemon/io", 1))
+    assert allowed(("daemon", 4), ("common", 0))
+    assert not allowed(("daemon/mesh", 2), ("daemon/control", 2))
+
+
 def main():
+    self_test()
     if len(sys.argv) != 3:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
