@@ -225,6 +225,10 @@ struct wire_writer {
 #define WIRE_CTL_MSG_HEAD_MAX	(WIRE_HDR_LEN + 4 + 4 + 8 +		\
 				    WIRE_STR(WIRE_ID_MAX) + WIRE_STR(WIRE_SUBJECT_MAX))
 #define WIRE_CTL_REPLY_HEAD_MAX	(WIRE_HDR_LEN + 8)
+/* CTL_PUB's head with n targets of at most WIRE_ID_MAX bytes each. */
+#define WIRE_CTL_PUB_HEAD_MAX(n) (WIRE_HDR_LEN + 4 + 4 + 1 + 4 + 2 +	\
+				    (n) * WIRE_STR(WIRE_ID_MAX) +	\
+				    WIRE_STR(WIRE_SUBJECT_MAX))
 /* Lists: a fixed part, then so much per entry. */
 #define WIRE_MEMBERS_FIXED	(WIRE_HDR_LEN + 4 + 4)
 #define WIRE_MEMBER_MAX		(WIRE_STR(WIRE_ID_MAX) +		\

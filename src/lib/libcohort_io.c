@@ -143,6 +143,21 @@ lc_out_reserve(struct cohort *c, size_t n)
 }
 
 /*
+ * A frame of n bytes was encoded at the end of the output: keep it.  An
+ * encoder returns 0 when the frame does not fit what was reserved for it,
+ * which is a bug here: an error, never a frame silently not sent.
+ */
+int
+lc_out_frame(struct cohort *c, size_t n)
+{
+	if (n == 0)
+		return (lc_fail(c, COHORT_ERR_INVAL, "a frame could not be "
+		    "encoded (a bug in libcohort: please report it)"));
+	c->out_len += n;
+	return (COHORT_OK);
+}
+
+/*
  * Write what the socket takes now; COHORT_OK even if some is left.  When
  * the socket is full, the next try waits until another OUT_BATCH is
  * queued (out_retry), rather than a system call per publish.
@@ -366,11 +381,11 @@ io_handshake(struct cohort *c, int64_t deadline)
 	h.pid = (uint32_t)getpid();
 	strlcpy(h.name, getprogname() ? getprogname() : "libcohort",
 	    sizeof(h.name));
-	if ((rv = lc_out_reserve(c, WIRE_HDR_LEN + 16 + WIRE_ID_MAX)) !=
-	    COHORT_OK)
+	if ((rv = lc_out_reserve(c, WIRE_CTL_HELLO_MAX)) != COHORT_OK)
 		return (rv);
-	c->out_len += wire_encode_ctl_hello(c->out + c->out_len,
-	    c->out_cap - c->out_len, &h);
+	if ((rv = lc_out_frame(c, wire_encode_ctl_hello(c->out + c->out_len,
+	    c->out_cap - c->out_len, &h))) != COHORT_OK)
+		return (rv);
 	if ((rv = lc_out_drain(c, 0, deadline)) != COHORT_OK) {
 		/*
 		 * A daemon that refuses us (limits, allow-lists) says why

@@ -108,6 +108,8 @@ void		 lc_disconnect(struct cohort *);
 
 /* Room for n more bytes of output, or an error status. */
 int		 lc_out_reserve(struct cohort *, size_t);
+/* Keep an encoded frame of n bytes; n == 0 (did not fit) is an error. */
+int		 lc_out_frame(struct cohort *, size_t);
 /* Write what the socket takes now; COHORT_OK even if some is left. */
 int		 lc_out_write(struct cohort *);
 /* lc_out_write() once a batch of output is queued; else nothing. */

@@ -43,11 +43,12 @@ cohort_simple(struct cohort *c, uint32_t type, struct cohort_wait *w,
 	int			rv;
 
 	if ((rv = lc_may_block(c)) != COHORT_OK ||
-	    (rv = lc_out_reserve(c, WIRE_HDR_LEN + 4)) != COHORT_OK)
+	    (rv = lc_out_reserve(c, WIRE_CTL_REQ_MAX)) != COHORT_OK)
 		return (rv);
 	w->req_id = r.req_id = ++c->next_req;
-	c->out_len += wire_encode_ctl_req(c->out + c->out_len,
-	    c->out_cap - c->out_len, type, &r);
+	if ((rv = lc_out_frame(c, wire_encode_ctl_req(c->out + c->out_len,
+	    c->out_cap - c->out_len, type, &r))) != COHORT_OK)
+		return (rv);
 	return (cohort_call(c, w, lc_deadline_of(timeout_ms)));
 }
 
@@ -105,14 +106,15 @@ cohort_switch(struct cohort *c, uint32_t type, int on, int timeout_ms)
 	int			rv;
 
 	if ((rv = lc_may_block(c)) != COHORT_OK ||
-	    (rv = lc_out_reserve(c, WIRE_HDR_LEN + 8)) != COHORT_OK)
+	    (rv = lc_out_reserve(c, WIRE_CTL_WATCH_MAX)) != COHORT_OK)
 		return (rv);
 	memset(&w, 0, sizeof(w));
 	w.type = WT_CTL_OK;
 	w.req_id = m.req_id = ++c->next_req;
 	m.on = on ? 1 : 0;
-	c->out_len += wire_encode_ctl_switch(c->out + c->out_len,
-	    c->out_cap - c->out_len, type, &m);
+	if ((rv = lc_out_frame(c, wire_encode_ctl_switch(c->out + c->out_len,
+	    c->out_cap - c->out_len, type, &m))) != COHORT_OK)
+		return (rv);
 	return (cohort_call(c, &w, lc_deadline_of(timeout_ms)));
 }
 
@@ -155,8 +157,7 @@ cohort_sub_common(struct cohort *c, uint32_t type, const char *pattern,
 		return (lc_fail(c, COHORT_ERR_INVAL, "subscription "
 		    "pattern missing or longer than %d bytes",
 		    WIRE_SUBJECT_MAX));
-	if ((rv = lc_out_reserve(c, WIRE_HDR_LEN + 8 + WIRE_SUBJECT_MAX)) !=
-	    COHORT_OK)
+	if ((rv = lc_out_reserve(c, WIRE_CTL_SUB_MAX)) != COHORT_OK)
 		return (rv);
 	memset(&w, 0, sizeof(w));
 	w.type = WT_CTL_OK;
@@ -164,7 +165,8 @@ cohort_sub_common(struct cohort *c, uint32_t type, const char *pattern,
 	strlcpy(m.pattern, pattern, sizeof(m.pattern));
 	n = wire_encode_ctl_sub(c->out + c->out_len, c->out_cap - c->out_len,
 	    type, &m);
-	c->out_len += n;
+	if ((rv = lc_out_frame(c, n)) != COHORT_OK)
+		return (rv);
 	return (cohort_call(c, &w, lc_deadline_of(timeout_ms)));
 }
 
@@ -207,13 +209,11 @@ pub_append(struct cohort *c, uint8_t mode, uint32_t flags,
 		return (lc_fail(c, COHORT_ERR_TOO_BIG, "message of %zu "
 		    "bytes is larger than limits.max_message_size (%zu)", len,
 		    c->max_message));
-	need = WIRE_HDR_LEN + 32 + WIRE_SUBJECT_MAX + len;
-	for (i = 0; i < ntargets; i++) {
+	need = WIRE_CTL_PUB_HEAD_MAX(ntargets) + len;
+	for (i = 0; i < ntargets; i++)
 		if (targets[i] == NULL || strlen(targets[i]) > WIRE_ID_MAX)
 			return (lc_fail(c, COHORT_ERR_INVAL, "node id "
 			    "missing or longer than %d bytes", WIRE_ID_MAX));
-		need += 2 + strlen(targets[i]);
-	}
 	if ((rv = lc_out_reserve(c, need)) != COHORT_OK)
 		return (rv);
 	memset(&m, 0, sizeof(m));
@@ -390,12 +390,15 @@ cohort_reply(struct cohort *c, const struct cohort_msg *req, const void *data,
 		return (lc_fail(c, COHORT_ERR_TOO_BIG, "reply of %zu bytes "
 		    "is larger than limits.max_message_size (%zu)", len,
 		    c->max_message));
-	if ((rv = lc_out_reserve(c, WIRE_HDR_LEN + 8 + len)) != COHORT_OK)
+	if ((rv = lc_out_reserve(c, WIRE_CTL_REPLY_HEAD_MAX + len)) !=
+	    COHORT_OK)
 		return (rv);
 	memset(&m, 0, sizeof(m));
 	m.token = req->token;
-	hlen = wire_encode_ctl_reply_head(c->out + c->out_len,
-	    c->out_cap - c->out_len, &m, len);
+	if ((hlen = wire_encode_ctl_reply_head(c->out + c->out_len,
+	    c->out_cap - c->out_len, &m, len)) == 0)
+		return (lc_fail(c, COHORT_ERR_INVAL, "reply does not fit in "
+		    "a frame"));
 	if (len > 0)
 		memcpy(c->out + c->out_len + hlen, data, len);
 	c->out_len += hlen + len;
