@@ -3,10 +3,12 @@
 # they document what the programs say they offer: every option letter and
 # long option of "cohortd -h" as ".It Fl X" in cohortd.8, and every command
 # of "cohortctl --help" as ".It Cm command" in cohortctl.1, with its
-# options.
+# options; every option and mode of "cohort-bench --help" in
+# cohort-bench.1, and every key its result lines print (the "key=%"
+# formats of tools/bench/cohort_bench.c) as ".It Cm key".
 #
 # Environment (set by make check): top_srcdir, MANDOC (empty when
-# configure found no mandoc: skip), COHORTD, COHORTCTL.
+# configure found no mandoc: skip), COHORTD, COHORTCTL, COHORT_BENCH.
 
 set -u
 
@@ -15,9 +17,10 @@ NAME=t-man
 MANDOC=${MANDOC:-}
 COHORTD=${COHORTD:-}
 COHORTCTL=${COHORTCTL:-}
+COHORT_BENCH=${COHORT_BENCH:-}
 MAN="$top_srcdir/man"
 PAGES="cohortd.8 cohortd.conf.5 cohortctl.1 libcohort.3 cohort-protocol.7
-cohort-tls-certs.1"
+cohort-tls-certs.1 cohort-bench.1"
 
 if [ -z "$MANDOC" ]; then
 	echo "$NAME: SKIP: no mandoc (MANDOC is empty: install mandoc and" \
@@ -137,6 +140,70 @@ if sh "$top_srcdir/tools/cohort-tls-certs" -h > "$T/certs.help" 2>&1; then
 else
 	fail "cohort-tls-certs -h failed: $(cat "$T/certs.help")"
 fi
+
+# has_item page word: an ".It" line of the page has "Cm word" (alone or
+# in a list such as ".It Cm a , Cm b").
+has_item() {
+	grep -Eq "^\.It (.* )?Cm $2( |\$)" "$MAN/$1.in"
+}
+
+# 5. cohort-bench --help: its options and its modes (the words after
+# "cohort-bench" in the usage lines) are in cohort-bench.1, and so is
+# every key of its result lines, as the source prints them.
+bench_src="$top_srcdir/tools/bench/cohort_bench.c"
+if [ -n "$COHORT_BENCH" ] && [ -x "$COHORT_BENCH" ]; then
+	if "$COHORT_BENCH" --help > "$T/bench.help" 2>&1; then
+		check_opts cohort-bench cohort-bench.1 "$T/bench.help"
+		modes=$(sed -n 's/^.*cohort-bench \([a-z][a-z]*\) .*/\1/p' \
+		    "$T/bench.help" | sort -u)
+		list=""
+		for m in $modes; do
+			if has_item cohort-bench.1 "$m"; then
+				list="$list $m"
+			else
+				fail "cohort-bench offers the mode $m but" \
+				    "cohort-bench.1.in has no \".It Cm $m\""
+			fi
+		done
+		[ -n "$modes" ] || fail "no modes found in cohort-bench --help"
+		log "cohort-bench.1 documents the modes of cohort-bench:$list"
+	else
+		fail "$COHORT_BENCH --help failed: $(cat "$T/bench.help")"
+	fi
+else
+	log "NOTE: no cohort-bench program (COHORT_BENCH=${COHORT_BENCH:-unset}):" \
+	    "its options and modes were not checked"
+fi
+# check_printed format word...: each word, which the source prints as
+# printf's format shows, is a ".It Cm" item of the page.
+check_printed() {
+	format=$1
+	shift
+	list=""
+	for w in "$@"; do
+		if has_item cohort-bench.1 "$w"; then
+			list="$list $w"
+		else
+			# shellcheck disable=SC2059
+			fail "cohort-bench prints $(printf "$format" "$w")" \
+			    "(in $bench_src) but" \
+			    "cohort-bench.1.in has no \".It Cm $w\""
+		fi
+	done
+}
+keys=$(grep -o '[A-Za-z_][A-Za-z0-9_]*=%' "$bench_src" | sed 's/=%$//' |
+    sort -u)
+# A dozen keys at least: fewer means the formats were not found.
+[ "$(printf "%s\n" "$keys" | wc -l)" -ge 12 ] ||
+    fail "too few result keys found in $bench_src: $keys"
+# shellcheck disable=SC2086
+check_printed "%s=" mode $keys
+log "cohort-bench.1 documents the keys of cohort-bench's results:$list"
+modes=$(grep -o '"mode=[a-z]*' "$bench_src" | sed 's/^"mode=//' | sort -u)
+[ -n "$modes" ] || fail "no mode= found in $bench_src"
+# shellcheck disable=SC2086
+check_printed "mode=%s" $modes
+log "cohort-bench.1 documents the values of mode=:$list"
 
 if [ $FAILED -ne 0 ]; then
 	exit 1
