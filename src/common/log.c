@@ -36,13 +36,39 @@ log_getverbose(void)
 	return (log_verbose);
 }
 
+/*
+ * Control characters (newlines, escapes, DEL) in what peers and clients
+ * send end up in messages: written as \xNN, so that no line can forge
+ * another (a "\n<0>..." in a HELLO) or reach the terminal raw.
+ */
+static void
+log_escape(char *dst, size_t len, const char *src)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 o = 0;
+	unsigned char		 ch;
+
+	for (; (ch = (unsigned char)*src) != '\0' && o + 5 < len; src++) {
+		if (ch >= 0x20 && ch != 0x7f) {
+			dst[o++] = (char)ch;
+			continue;
+		}
+		dst[o++] = '\\';
+		dst[o++] = 'x';
+		dst[o++] = hex[ch >> 4];
+		dst[o++] = hex[ch & 0xf];
+	}
+	dst[o] = '\0';
+}
+
 static void
 vlog(int pri, const char *fmt, va_list ap, const char *errstr)
 {
-	char	msg[1024];
+	char	raw[1024], msg[4 * sizeof(raw)];
 	int	saved = errno;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	log_escape(msg, sizeof(msg), raw);
 	if (log_prefix)
 		fprintf(stderr, "<%d>%s%s%s\n", pri, msg,
 		    errstr ? ": " : "", errstr ? errstr : "");
