@@ -78,7 +78,7 @@ void		 fake_client_closing(struct client *, int);
 /* Its requests in flight, as control_client_requests counts them. */
 uint32_t	 fake_client_requests(const struct client *);
 
-/* The calls recorded, oldest first. */
+/* The calls recorded, oldest first; each stays valid until fake_reset. */
 size_t		 fake_n(void);
 const struct fake_rec *fake_rec(size_t);
 /* How many calls match (FAKE_ANY, NULL node or client: any). */
