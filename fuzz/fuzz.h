@@ -11,10 +11,14 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/* An invariant the code under test broke: say which, and crash. */
+/*
+ * An invariant the code under test broke: say which, and crash.  Written
+ * to file descriptor 2, where the sanitizers write too: a harness may
+ * point the stderr stream (the daemon's log) elsewhere.
+ */
 #define CHECK(cond) do {						\
 	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);\
+		dprintf(2, "%s:%d: %s\n", __FILE__, __LINE__, #cond);	\
 		abort();						\
 	}								\
 } while (0)

@@ -45,7 +45,7 @@ struct relay {
 	uint64_t			 rr;
 	struct client			**match_buf;
 	size_t				 match_cap;
-	struct wire_unreached		*unreached;	/* n_nodes entries */
+	struct wire_unreached		*unreached;	/* see relay_unreached */
 	size_t				 unreached_cap;
 	struct ratelim			 rl;
 	struct relay_stats		 stats;
@@ -117,18 +117,20 @@ relay_stats(struct relay *r)
 	return (&r->stats);
 }
 
-/* Room for one entry per configured node (the config may have grown). */
+/*
+ * Room for n entries: one per configured node (a broadcast), or per
+ * target (a multicast may name ids that are not configured).
+ */
 static struct wire_unreached *
-relay_unreached(struct relay *r)
+relay_unreached(struct relay *r, size_t n)
 {
 	struct wire_unreached	*u;
 
-	if (r->unreached_cap < r->conf->n_nodes) {
-		if ((u = reallocarray(r->unreached, r->conf->n_nodes,
-		    sizeof(*u))) == NULL)
+	if (r->unreached_cap < n) {
+		if ((u = reallocarray(r->unreached, n, sizeof(*u))) == NULL)
 			return (NULL);
 		r->unreached = u;
-		r->unreached_cap = r->conf->n_nodes;
+		r->unreached_cap = n;
 	}
 	return (r->unreached);
 }
@@ -541,7 +543,7 @@ static void
 unreached_add(struct unreached_ctx *u, const char *node, uint32_t reason)
 {
 	if (u->n == u->cap)
-		return;		/* cap is the node count: cannot happen */
+		return;		/* cap covers nodes and targets: cannot happen */
 	strlcpy(u->v[u->n].node, node, sizeof(u->v[u->n].node));
 	u->v[u->n].reason = reason;
 	u->n++;
@@ -669,11 +671,12 @@ relay_publish(struct relay *sc, struct client *cl,
 		control_error(cl, m->req_id, REASON_TOO_BIG, "frame too large");
 		return;
 	}
-	if ((u.v = relay_unreached(sc)) == NULL) {
+	u.cap = m->ntargets > sc->conf->n_nodes ? m->ntargets :
+	    sc->conf->n_nodes;
+	if ((u.v = relay_unreached(sc, u.cap)) == NULL) {
 		control_error(cl, m->req_id, REASON_LIMIT, "out of memory");
 		return;
 	}
-	u.cap = sc->conf->n_nodes;
 	u.n = 0;
 	switch (m->mode) {
 	case PUB_UNICAST:
