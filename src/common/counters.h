@@ -150,6 +150,18 @@ struct peer_stats {
 	COHORT_PEER_STATS(PEER_STATS_FIELD_)
 };
 
+/*
+ * Where a report of these statistics goes: the CTL_STATS frame, the
+ * Prometheus text (promfmt.h).  section(arg, kind, name) opens a
+ * section: kind "daemon" (name: this node's id) or "peer" (name: the
+ * peer's id); add(arg, key, value) gives its rows, in list order.
+ */
+struct stats_sink {
+	void	(*section)(void *, const char *, const char *);
+	void	(*add)(void *, const char *, uint64_t);
+	void	 *arg;
+};
+
 /* For printers: is key a gauge, and its help text (NULL if unknown)? */
 int		 counters_is_gauge(const char *);
 const char	*counters_help(const char *);

@@ -7,6 +7,7 @@
  *        signals, the answers that need several modules: members, stats)
  *     -> reload.c (SIGHUP and `cohortctl reload`)
  *     -> load.c (config, cluster keys and TLS context, read together)
+ *     -> stats.c (every statistic, from the module that keeps it)
  * and each of them down into relay, mesh, control, io and common.
  */
 #ifndef COHORT_DAEMON_H
@@ -71,5 +72,9 @@ int		 daemon_reload(struct cohortd *, char *, size_t);
  */
 int		 daemon_load(const char *, const char *, struct cohort_conf *,
 		    struct auth_keys *, struct ssl_ctx_st **, char *, size_t);
+
+/* stats.c */
+/* The "daemon" section, then one "peer" section per peer, into sink. */
+void		 daemon_stats(struct cohortd *, const struct stats_sink *);
 
 #endif /* COHORT_DAEMON_H */
