@@ -284,6 +284,8 @@ daemon_start(struct cohortd *sc, SSL_CTX *tls)
 	if ((sc->relay = relay_new(sc->base, &sc->conf, sc->mesh, sc->ctl)) ==
 	    NULL)
 		fatalx("out of memory");
+	if (metrics_start(sc) == -1)
+		return (-1);
 	sc->ev_watchdog = notify_watchdog_init(sc->base);
 	return (0);
 }
@@ -292,6 +294,7 @@ void
 daemon_free(struct cohortd *sc)
 {
 	/* Top down: clients first, so that the relay forgets them. */
+	metrics_free(sc);
 	control_free(sc->ctl);
 	sc->ctl = NULL;
 	relay_free(sc->relay);
