@@ -14,6 +14,7 @@
 
 #define CONF_SOCKET_MAX		107	/* sun_path, less the NUL */
 #define CONF_NODES_MAX		WIRE_MEMBERS_MAX
+#define CONF_LISTEN_ADDR_MAX	63	/* a numeric IPv4 or IPv6 address */
 
 struct conf_node {
 	char		 id[WIRE_ID_MAX + 1];
@@ -44,6 +45,11 @@ struct conf_limits {
 	uint32_t	 clients_per_uid;
 	uint32_t	 request_timeout_max_ms;
 	uint32_t	 requests_served_max;	/* served here at once, all peers */
+	/* metrics: the HTTP endpoint's bounds, and /healthz's */
+	uint32_t	 metrics_max_connections;
+	uint32_t	 metrics_max_request_size;
+	uint32_t	 metrics_timeout_ms;
+	uint32_t	 healthz_min_peers_up;
 };
 
 struct cohort_conf {
@@ -71,6 +77,11 @@ struct cohort_conf {
 	char		 tls_ca[1024];
 	char		 socket_group[64];	/* "" = leave it */
 	struct acl	 acl;		/* local socket: who, and subjects */
+	/* metrics.listen: GET /metrics and /healthz there when metrics_on */
+	int		 metrics_on;
+	int		 metrics_line;
+	char		 metrics_addr[CONF_LISTEN_ADDR_MAX + 1];	/* no [] */
+	uint16_t	 metrics_port;
 };
 
 /*

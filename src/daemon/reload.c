@@ -98,6 +98,7 @@ daemon_reload(struct cohortd *sc, char *msg, size_t len)
 		return (-1);
 	}
 	reload_keep(sc, &nc);
+	metrics_reload(sc, &nc);
 	/*
 	 * Renewed certificates apply to the next handshakes; streams
 	 * already open keep the context they began with.  TLS turned on

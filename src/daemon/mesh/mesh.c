@@ -1100,7 +1100,7 @@ mesh_member(struct mesh *m, size_t i, struct wire_member *wm)
 }
 
 void
-mesh_peer_stats(struct mesh *m, struct wire_writer *w)
+mesh_peer_stats(struct mesh *m, const struct stats_sink *sink)
 {
 	struct peer		*p;
 	struct peer_stats	 st;
@@ -1111,8 +1111,8 @@ mesh_peer_stats(struct mesh *m, struct wire_writer *w)
 		st.since_ms = p->since_ms;
 		st.incarnation = p->incarnation;
 		st.queue_bytes = p->conn != NULL ? stream_queued(p->conn) : 0;
-		wire_stats_section(w, "peer", p->node.id);
-#define X(name, kind, help)	wire_stats_add(w, #name, st.name);
+		sink->section(sink->arg, "peer", p->node.id);
+#define X(name, kind, help)	sink->add(sink->arg, #name, st.name);
 		COHORT_PEER_STATS(X)
 #undef X
 	}
