@@ -83,7 +83,8 @@ static const char *const conf_top_keys[] = {
 };
 static const char *const conf_security_keys[] = {
 	"key_file", "key_files", "authentication", "check_address",
-	"socket_group", "allow_users", "allow_groups", "rules", "tls", NULL
+	"socket_group", "allow_users", "allow_groups", "rules", "tls",
+	"encryption", NULL
 };
 static const char *const conf_tls_keys[] = {
 	"certificate", "private_key", "ca", NULL
@@ -520,6 +521,28 @@ conf_read_security(struct conf_ctx *cx, const config_setting_t *root,
 				return (conf_error(cx, conf_line(s),
 				    "security.authentication \"%s\" is not "
 				    "valid (allowed: \"hmac\", \"none\")", v));
+		}
+		if ((s = config_setting_get_member(g, "encryption")) != NULL) {
+			if (conf_get_str(cx, s, "security.encryption", v,
+			    sizeof(v) - 1) == -1)
+				return (-1);
+			if (strcmp(v, "none") == 0)
+				conf->encrypt_none = 1;
+			else if (strcmp(v, "tls") != 0)
+				return (conf_error(cx, conf_line(s),
+				    "security.encryption \"%s\" is not valid "
+				    "(allowed: \"tls\", the default, or "
+				    "\"none\")", v));
+			if (conf->encrypt_none && conf->tls_on)
+				return (conf_error(cx, conf_line(s),
+				    "security.encryption = \"none\" and "
+				    "security.tls: choose one"));
+			if (!conf->encrypt_none && conf->auth_none &&
+			    !conf->tls_on)
+				return (conf_error(cx, conf_line(s),
+				    "security.encryption = \"tls\" needs a "
+				    "cluster key (key_file) or certificates "
+				    "(tls), and authentication is \"none\""));
 		}
 		if ((s = config_setting_get_member(g, "check_address")) !=
 		    NULL) {
@@ -1217,6 +1240,14 @@ config_find_node(const struct cohort_conf *conf, const char *id)
 	return (NULL);
 }
 
+int
+config_encrypted(const struct cohort_conf *conf)
+{
+	if (conf->tls_on)
+		return (1);
+	return (!conf->encrypt_none && !conf->auth_none);
+}
+
 size_t
 config_max_frame(const struct cohort_conf *conf)
 {
@@ -1322,6 +1353,8 @@ config_print(const struct cohort_conf *conf, FILE *fp)
 	    conf->slow_disconnect ? "disconnect" : "backpressure");
 	fprintf(fp, "security = {\n  authentication = \"%s\";\n",
 	    conf->auth_none ? "none" : "hmac");
+	fprintf(fp, "  encryption = \"%s\";\n", config_encrypted(conf) ?
+	    "tls" : "none");
 	if (conf->n_key_files > 0) {
 		fprintf(fp, "  key_files = [ ");
 		for (i = 0; i < conf->n_key_files; i++) {

@@ -68,6 +68,7 @@ struct cohort_conf {
 	size_t		 n_key_files;
 	int		 key_line;
 	int		 auth_none;	/* authentication = "none" */
+	int		 encrypt_none;	/* encryption = "none": plaintext */
 	int		 check_address;	/* a HELLO comes from its node's IP */
 	/* security.tls: peer streams in TLS 1.3 when tls_on (all three set) */
 	int		 tls_on;
@@ -100,6 +101,12 @@ int	 config_load_keys(const struct cohort_conf *, struct auth_keys *,
 void	 config_print(const struct cohort_conf *, FILE *);
 const struct conf_node *config_find_node(const struct cohort_conf *,
 	    const char *);
+/*
+ * Do peer streams run in TLS: with certificates (security.tls), or by
+ * default with the cluster key as a pre-shared key; not with
+ * encryption = "none" or authentication = "none".
+ */
+int	 config_encrypted(const struct cohort_conf *);
 /* Largest frame on the peer and local sockets for these limits. */
 size_t	 config_max_frame(const struct cohort_conf *);
 

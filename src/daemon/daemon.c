@@ -265,8 +265,12 @@ daemon_start(struct cohortd *sc, SSL_CTX *tls)
 	if ((sc->base = event_base_new()) == NULL)
 		fatalx("cannot create the event base");
 	daemon_signals(sc);
-	sc->tr = tls != NULL ? transport_tls_new(sc->base, tls) :
-	    transport_plain_new(sc->base);
+	if (tls == NULL)
+		sc->tr = transport_plain_new(sc->base);
+	else if (sc->conf.tls_on)
+		sc->tr = transport_tls_new(sc->base, tls);
+	else
+		sc->tr = transport_psk_new(sc->base, tls);
 	if (sc->tr == NULL)
 		fatalx("out of memory");
 	memset(&mp, 0, sizeof(mp));

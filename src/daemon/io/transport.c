@@ -145,6 +145,13 @@ transport_check_name(struct transport *t, struct bufferevent *bev,
 }
 
 int
+transport_exporter(struct transport *t, struct bufferevent *bev, uint8_t *out,
+    size_t len)
+{
+	return (t->ops->exporter(bev, out, len));
+}
+
+int
 transport_addr_eq(const struct sockaddr *a, const struct sockaddr *b,
     int port_too)
 {
@@ -339,6 +346,15 @@ plain_check_name(struct bufferevent *bev, const char *id, char *why,
 	return (0);
 }
 
+static int
+plain_exporter(struct bufferevent *bev, uint8_t *out, size_t len)
+{
+	(void)bev;
+	(void)out;
+	(void)len;
+	return (-1);
+}
+
 /* Through OpenSSL, one record per wakeup as libevent reads it. */
 static size_t
 tls_fill(struct bufferevent *bev, size_t max)
@@ -350,12 +366,19 @@ tls_fill(struct bufferevent *bev, size_t max)
 
 static const struct transport_ops plain_ops = {
 	"plain", sock_resolve, sock_listen, sock_unlisten, sock_dial,
-	sock_close, bufread_fill, plain_error, plain_check_name, NULL
+	sock_close, bufread_fill, plain_error, plain_check_name, plain_exporter,
+	NULL
 };
 
 static const struct transport_ops tls_ops = {
 	"TLS", sock_resolve, sock_listen, sock_unlisten, sock_dial,
-	sock_close, tls_fill, tls_error, tls_names, NULL
+	sock_close, tls_fill, tls_error, tls_names, tls_exporter, NULL
+};
+
+/* The cluster key as PSK: anyone holding it may claim any node id. */
+static const struct transport_ops psk_ops = {
+	"TLS", sock_resolve, sock_listen, sock_unlisten, sock_dial,
+	sock_close, tls_fill, tls_error, plain_check_name, tls_exporter, NULL
 };
 
 struct transport *
@@ -368,4 +391,10 @@ struct transport *
 transport_tls_new(struct event_base *base, SSL_CTX *ctx)
 {
 	return (transport_new(base, &tls_ops, ctx));
+}
+
+struct transport *
+transport_psk_new(struct event_base *base, SSL_CTX *ctx)
+{
+	return (transport_new(base, &psk_ops, ctx));
 }

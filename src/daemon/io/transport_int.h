@@ -30,6 +30,8 @@ struct transport_ops {
 	int			 (*error)(struct bufferevent *, char *, size_t);
 	int			 (*check_name)(struct bufferevent *,
 				    const char *, char *, size_t);
+	int			 (*exporter)(struct bufferevent *, uint8_t *,
+				    size_t);
 	void			 (*destroy)(struct transport *);
 };
 

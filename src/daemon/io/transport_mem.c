@@ -224,9 +224,18 @@ mem_destroy(struct transport *t)
 		mem_accept_free(ma, 1);
 }
 
+static int
+mem_exporter(struct bufferevent *bev, uint8_t *out, size_t len)
+{
+	(void)bev;
+	(void)out;
+	(void)len;
+	return (-1);
+}
+
 static const struct transport_ops mem_ops = {
 	"memory", mem_resolve, mem_listen, mem_unlisten, mem_dial, mem_close,
-	mem_fill, mem_error, mem_check_name, mem_destroy
+	mem_fill, mem_error, mem_check_name, mem_exporter, mem_destroy
 };
 
 struct transport *

@@ -5,6 +5,13 @@
  * REFUSE and BYE frames.  What follows from a result (a peer up, a
  * refusal to report) is mesh.c's.
  *
+ * The dialling end proves it holds the cluster key first; the accepting
+ * end proves it only after checking that proof, so it answers nobody who
+ * has not proved the key (no oracle).  Each proof binds both ids, both
+ * nonces, both incarnations, the role of its sender and, on TLS streams,
+ * a value exported from the TLS session, so it can be neither replayed,
+ * spliced, reflected nor relayed into another stream.
+ *
  * Both ends dial whenever a peer is not up, so two streams can complete
  * at once.  Both ends keep the one dialled by the node with the smaller
  * id (hs_preferred) and send REFUSE(DUPLICATE) on the other.
@@ -146,6 +153,13 @@ static void
 hs_transcript(struct mesh *m, struct stream *s, int mine,
     struct auth_transcript *t)
 {
+	if (!s->has_channel && transport_exporter(m->tr, s->bev, s->channel,
+	    sizeof(s->channel)) == 0)
+		s->has_channel = 1;
+	t->channel = s->has_channel ? s->channel : NULL;
+	t->channel_len = s->has_channel ? sizeof(s->channel) : 0;
+	/* We dialled: our proofs are the initiator's, theirs the other. */
+	t->from_initiator = mine ? s->outbound : !s->outbound;
 	t->cluster = m->conf->cluster;
 	t->from_id = mine ? hs_self(m) : hs_their_id(s);
 	t->to_id = mine ? hs_their_id(s) : hs_self(m);
@@ -218,13 +232,35 @@ hello_check(struct mesh *m, struct stream *s, const struct wire_hello *h)
 	return (p);
 }
 
-enum hs_result
-hs_hello(struct mesh *m, struct stream *s, const struct wire_hello *h)
+/* Our HELLO_ACK: the proof that we hold the cluster key, over s. */
+static enum hs_result
+hs_send_ack(struct mesh *m, struct stream *s)
 {
 	struct wire_hello_ack	 a;
 	struct auth_transcript	 t;
-	struct peer		*p;
 	uint8_t			 buf[WIRE_HELLO_ACK_MAX];
+
+	memset(&a, 0, sizeof(a));
+	memcpy(a.nonce, s->peer_nonce, sizeof(a.nonce));
+	strlcpy(a.node_id, hs_self(m), sizeof(a.node_id));
+	if (m->keys->n > 0) {
+		hs_transcript(m, s, 1, &t);
+		if (auth_mac(&m->keys->key[0], &t, a.mac) == -1)
+			/* Fail closed: no proof rather than a zero one. */
+			return (hello_refuse(m, s, REASON_AUTH, "%s cannot "
+			    "compute its key proof", hs_self(m)));
+	}
+	s->sent_ack = 1;
+	if (stream_send(s, buf, wire_encode_hello_ack(buf, sizeof(buf),
+	    &a)) == -1)
+		return (HS_ERROR);
+	return (HS_OK);
+}
+
+enum hs_result
+hs_hello(struct mesh *m, struct stream *s, const struct wire_hello *h)
+{
+	struct peer	*p;
 
 	if ((p = hello_check(m, s, h)) == NULL)
 		return (HS_REFUSED);
@@ -233,18 +269,10 @@ hs_hello(struct mesh *m, struct stream *s, const struct wire_hello *h)
 	s->incarnation = h->incarnation;
 	s->got_hello = 1;
 	memcpy(s->peer_nonce, h->nonce, sizeof(s->peer_nonce));
-	memset(&a, 0, sizeof(a));
-	memcpy(a.nonce, h->nonce, sizeof(a.nonce));
-	strlcpy(a.node_id, hs_self(m), sizeof(a.node_id));
-	/* Prove we hold the cluster key, over this very exchange. */
-	if (m->keys->n > 0) {
-		hs_transcript(m, s, 1, &t);
-		auth_mac(&m->keys->key[0], &t, a.mac);
-	}
-	if (stream_send(s, buf, wire_encode_hello_ack(buf, sizeof(buf),
-	    &a)) == -1)
-		return (HS_ERROR);
-	return (HS_OK);
+	/* The dialling end proves first; the other waits for that proof. */
+	if (!s->outbound)
+		return (HS_OK);
+	return (hs_send_ack(m, s));
 }
 
 enum hs_result
@@ -270,6 +298,9 @@ hs_ack(struct mesh *m, struct stream *s, const struct wire_hello_ack *a)
 		}
 	}
 	s->got_ack = 1;
+	/* They proved it, as the dialling end: now our proof. */
+	if (!s->outbound && !s->sent_ack)
+		return (hs_send_ack(m, s));
 	return (HS_OK);
 }
 
