@@ -1,8 +1,8 @@
 /*
  * msgtool: a messaging test helper built on libcohort.
  *
- *	msgtool pub SOCKET NODE SUBJECT COUNT SIZE|MIN-MAX [RATE]
- *	msgtool recv SOCKET SUBJECT COUNT TIMEOUT_S [lossy]
+ *	msgtool pub SOCKET NODE SUBJECT COUNT SIZE|MIN-MAX [RATE [LOST_FILE]]
+ *	msgtool recv SOCKET SUBJECT COUNT TIMEOUT_S [lossy] [gaps=FILE]
  *	msgtool unsub SOCKET PATTERN CONTROL TIMEOUT_S
  *	msgtool requests SOCKET NODE SUBJECT COUNT TIMEOUT_S
  *	msgtool serve SOCKET SUBJECT COUNT TIMEOUT_S
@@ -17,15 +17,22 @@
  * whole body, then bytes from a generator seeded by the sequence number,
  * so that recv can check every byte.  SIZE is the length of each body, or
  * a range the length is drawn from, again by sequence number; RATE paces
- * it to that many a second.  It prints "sent=N refused=M maybe_lost=L":
- * M messages refused (at once or later through the error callback), L
- * accepted but reported in flight on a stream that was lost.  Exits 0.
+ * it to that many a second (0: as fast as it can).  It prints
+ * "sent=N refused=M maybe_lost=L": M messages refused (at once or later
+ * through the error callback), L accepted but reported in flight on a
+ * stream that was lost.  Exits 0.  With LOST_FILE, each such report is a
+ * line "FIRST LAST N" there: N messages among sequence numbers FIRST to
+ * LAST.  (The daemon names them by request id; libcohort numbers a new
+ * handle's requests from 1, and pub makes no other request before its
+ * last message, so message i is request i + 1.)
  *
  * recv subscribes to SUBJECT and checks what pub sent: it exits 0 when
  * all COUNT messages arrived, in order, intact and once (with "lossy",
  * when the last one arrived and none came twice, out of order or
  * damaged: gaps are allowed), and prints
- * "received=N gaps=G reordered=R corrupt=C dup=D" either way.
+ * "received=N gaps=G reordered=R corrupt=C dup=D" either way.  With
+ * gaps=FILE, the sequence numbers that never arrived go there, one a
+ * line.
  *
  * unsub subscribes to PATTERN and CONTROL, waits for one message on
  * PATTERN, unsubscribes from it (and checks that doing so twice fails),
@@ -92,8 +99,9 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: msgtool pub socket node subject count "
-	    "size|min-max [rate]\n"
-	    "       msgtool recv socket subject count timeout_s [lossy]\n"
+	    "size|min-max [rate [lost_file]]\n"
+	    "       msgtool recv socket subject count timeout_s [lossy] "
+	    "[gaps=file]\n"
 	    "       msgtool unsub socket pattern control timeout_s\n"
 	    "       msgtool requests socket node subject count timeout_s\n"
 	    "       msgtool serve socket subject count timeout_s\n"
@@ -101,6 +109,7 @@ usage(void)
 	    "       msgtool expect socket subject timeout_s kind:size ...\n"
 	    "       msgtool rawpub socket node subject size\n"
 	    "       msgtool stall socket subject go_file timeout_s\n"
+
 	    "       msgtool gen kind size\n");
 	exit(1);
 }
@@ -323,9 +332,11 @@ kind_body(const char *kind, size_t len)
 /* pub */
 
 struct pub {
+	uint64_t	 count;
 	uint64_t	 refused;	/* not accepted: unreachable, ... */
 	uint64_t	 maybe_lost;	/* accepted, then in flight on a lost stream */
 	uint64_t	 errors;
+	FILE		*lost;		/* where the reports go, or NULL */
 };
 
 static void
@@ -333,18 +344,32 @@ pub_error_cb(struct cohort *c, int status, const char *text, void *arg)
 {
 	struct pub	*p = arg;
 	const char	*s;
-	unsigned int	 n;
+	unsigned int	 n, first, last;
 
 	(void)c;
 	if (p->errors++ < 3)
 		fprintf(stderr, "msgtool pub: %s: %s\n", status_name(status),
 		    text);
-	/* "n3 went down: 12 message(s) sent to it ... may not have arrived" */
-	if ((s = strstr(text, " went down: ")) != NULL &&
-	    sscanf(s, " went down: %u message", &n) == 1)
-		p->maybe_lost += n;
-	else
+	/*
+	 * "n3 went down: 12 message(s) sent to it (requests 5 to 16) may
+	 * not have arrived"
+	 */
+	if ((s = strstr(text, " went down: ")) == NULL ||
+	    sscanf(s, " went down: %u message", &n) != 1) {
 		p->refused++;
+		return;
+	}
+	p->maybe_lost += n;
+	if (p->lost == NULL)
+		return;
+	if (sscanf(s, " went down: %u message(s) sent to it (requests %u to "
+	    "%u)", &n, &first, &last) != 3)
+		die("cannot read the requests of \"%s\"", text);
+	if (first < 1 || last < first || last > p->count ||
+	    n > last - first + 1)
+		die("requests %u to %u (%u messages) are not among messages "
+		    "1 to %" PRIu64 ": \"%s\"", first, last, n, p->count, text);
+	fprintf(p->lost, "%u %u %u\n", first - 1, last - 1, n);
 }
 
 /* Sleep until the i-th message is due at rate per second (0: never). */
@@ -374,10 +399,13 @@ cmd_pub(int argc, char **argv)
 	int64_t			 t0;
 	int			 rv;
 
-	if (argc != 6 && argc != 7)
+	if (argc < 6 || argc > 8)
 		usage();
-	rate = argc == 7 ? number(argv[6], "rate", UINT64_MAX) : 0;
-	count = number(argv[4], "count", UINT64_MAX);
+	rate = argc >= 7 ? number(argv[6], "rate", UINT64_MAX) : 0;
+	count = number(argv[4], "count", UINT32_MAX - 1);
+	p.count = count;
+	if (argc == 8 && (p.lost = fopen(argv[7], "w")) == NULL)
+		die("%s: %s", argv[7], strerror(errno));
 	if ((dash = strchr(argv[5], '-')) != NULL) {
 		*dash = '\0';
 		min = number(argv[5], "size", 1 << 30);
@@ -415,6 +443,8 @@ cmd_pub(int argc, char **argv)
 		die("%s", cohort_errmsg(c));
 	printf("sent=%" PRIu64 " refused=%" PRIu64 " maybe_lost=%" PRIu64
 	    "\n", count - p.refused, p.refused, p.maybe_lost);
+	if (p.lost != NULL && fclose(p.lost) != 0)
+		die("%s: %s", argv[7], strerror(errno));
 	cohort_close(c);
 	free(buf);
 	return (0);
@@ -482,13 +512,23 @@ cmd_recv(int argc, char **argv)
 {
 	struct cohort	*c;
 	struct recv	 r;
+	FILE		*gaps;
+	const char	*gaps_path = NULL;
+	uint64_t	 i;
 	int64_t		 deadline;
-	int		 ok;
+	int		 ok, k;
 
-	if (argc != 5 && !(argc == 6 && strcmp(argv[5], "lossy") == 0))
+	if (argc < 5)
 		usage();
 	memset(&r, 0, sizeof(r));
-	r.lossy = argc == 6;
+	for (k = 5; k < argc; k++) {
+		if (strcmp(argv[k], "lossy") == 0)
+			r.lossy = 1;
+		else if (strncmp(argv[k], "gaps=", 5) == 0)
+			gaps_path = argv[k] + 5;
+		else
+			usage();
+	}
 	r.subject = argv[2];
 	r.count = number(argv[3], "count", (uint64_t)1 << 40);
 	deadline = mono_ms() + 1000 * (int64_t)number(argv[4], "timeout",
@@ -511,6 +551,15 @@ cmd_recv(int argc, char **argv)
 	printf("received=%" PRIu64 " gaps=%" PRIu64 " reordered=%" PRIu64
 	    " corrupt=%" PRIu64 " dup=%" PRIu64 "\n", r.received,
 	    r.count - r.distinct, r.reordered, r.corrupt, r.dup);
+	if (gaps_path != NULL) {
+		if ((gaps = fopen(gaps_path, "w")) == NULL)
+			die("%s: %s", gaps_path, strerror(errno));
+		for (i = 0; i < r.count; i++)
+			if (!(r.seen[i / 8] & (1 << (i % 8))))
+				fprintf(gaps, "%" PRIu64 "\n", i);
+		if (fclose(gaps) != 0)
+			die("%s: %s", gaps_path, strerror(errno));
+	}
 	cohort_close(c);
 	free(r.seen);
 	return (ok ? 0 : 1);
