@@ -10,6 +10,7 @@
  *	msgtool expect SOCKET SUBJECT TIMEOUT_S KIND:SIZE ...
  *	msgtool rawpub SOCKET NODE SUBJECT SIZE
  *	msgtool stall SOCKET SUBJECT GO_FILE TIMEOUT_S
+ *	msgtool flood SOCKET NODE SUBJECT COUNT SIZE NODE2 SUBJECT2 TIMEOUT_S
  *	msgtool gen KIND SIZE
  *
  * pub publishes COUNT numbered messages with cohort_publish(): an 8-byte
@@ -55,6 +56,16 @@
  * connection closed ("received=N closed: ...", exit 0) or TIMEOUT_S
  * passes from then ("received=N not closed", exit 1).
  *
+ * flood publishes COUNT messages of SIZE bytes to NODE as pub does, as
+ * fast as the daemon takes them: while the daemon does not read (a paused
+ * publisher) it waits.  Then, on the same connection, it sends pub's
+ * message 0 to NODE2 on SUBJECT2 with cohort_send() and asks for the
+ * members.  Each step prints a line when done ("published N", "send
+ * NODE2: STATUS", "members: ID STATE ..."), and at the end, the members
+ * answer being behind every other, what pub prints.  It exits 0 when the
+ * send and the members answer succeeded, 1 if not, and 2 when TIMEOUT_S
+ * passes first, whatever step it is in.
+ *
  * rawpub speaks the local protocol by hand, without libcohort's checks,
  * to send one body of SIZE bytes; it prints the daemon's answer:
  * "error REASON: text" or "delivered N".
@@ -66,6 +77,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,7 +121,8 @@ usage(void)
 	    "       msgtool expect socket subject timeout_s kind:size ...\n"
 	    "       msgtool rawpub socket node subject size\n"
 	    "       msgtool stall socket subject go_file timeout_s\n"
-
+	    "       msgtool flood socket node subject count size node2 "
+	    "subject2 timeout_s\n"
 	    "       msgtool gen kind size\n");
 	exit(1);
 }
@@ -938,6 +951,83 @@ cmd_stall(int argc, char **argv)
 	return (0);
 }
 
+/* flood */
+
+static void
+flood_alarm(int sig)
+{
+	static const char	msg[] = "msgtool flood: timed out\n";
+
+	(void)sig;
+	(void)write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	_exit(2);
+}
+
+static int
+cmd_flood(int argc, char **argv)
+{
+	struct cohort		*c;
+	struct cohort_member	*m;
+	struct pub		 p = { 0 };
+	uint64_t		 i;
+	size_t			 len, n, k;
+	uint8_t			*buf;
+	int			 rv;
+
+	if (argc != 9)
+		usage();
+	p.count = number(argv[4], "count", UINT32_MAX - 1);
+	len = number(argv[5], "size", 1 << 30);
+	if (len < SEQ_HDR)
+		die("size must be from %d up", SEQ_HDR);
+	signal(SIGALRM, flood_alarm);
+	alarm((unsigned int)number(argv[8], "timeout", 1000000));
+	if ((buf = malloc(len)) == NULL)
+		die("out of memory");
+	c = connect_to(argv[1]);
+	cohort_set_error_cb(c, pub_error_cb, &p);
+	for (i = 0; i < p.count; i++) {
+		seq_body(buf, len, i);
+		rv = cohort_publish(c, argv[2], argv[3], buf, len);
+		if (rv == COHORT_ERR_CLOSED)
+			die("after %" PRIu64 " messages: %s", i,
+			    cohort_errmsg(c));
+		if (rv != COHORT_OK)
+			pub_error_cb(c, rv, cohort_errmsg(c), &p);
+		if (i % 64 == 63 && cohort_dispatch(c) < 0)
+			die("%s", cohort_errmsg(c));
+	}
+	if (cohort_flush(c, CALL_MS) != COHORT_OK)
+		die("flush: %s", cohort_errmsg(c));
+	printf("published %" PRIu64 "\n", p.count);
+	fflush(stdout);
+
+	seq_body(buf, len, 0);
+	rv = cohort_send(c, argv[6], argv[7], buf, len, CALL_MS);
+	printf("send %s: %s%s%s\n", argv[6], status_name(rv),
+	    rv == COHORT_OK ? "" : ": ", rv == COHORT_OK ? "" :
+	    cohort_errmsg(c));
+	fflush(stdout);
+	if (rv != COHORT_OK)
+		return (1);
+	if ((rv = cohort_members(c, &m, &n, CALL_MS)) != COHORT_OK) {
+		printf("members: %s: %s\n", status_name(rv), cohort_errmsg(c));
+		return (1);
+	}
+	printf("members:");
+	for (k = 0; k < n; k++)
+		printf(" %s %s", m[k].id, cohort_state_name(m[k].state));
+	printf("\n");
+	cohort_members_free(m);
+	if (cohort_dispatch(c) < 0)
+		die("%s", cohort_errmsg(c));
+	printf("sent=%" PRIu64 " refused=%" PRIu64 " maybe_lost=%" PRIu64
+	    "\n", p.count - p.refused, p.refused, p.maybe_lost);
+	cohort_close(c);
+	free(buf);
+	return (0);
+}
+
 /* rawpub: the local protocol by hand */
 
 static void
@@ -1086,6 +1176,7 @@ main(int argc, char *argv[])
 		{ "expect", cmd_expect },
 		{ "rawpub", cmd_rawpub },
 		{ "stall", cmd_stall },
+		{ "flood", cmd_flood },
 		{ "gen", cmd_gen },
 	};
 	size_t	i;
