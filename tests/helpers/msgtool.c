@@ -150,6 +150,15 @@ mono_ms(void)
 	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
+static int64_t
+mono_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
 static int
 left_ms(int64_t deadline)
 {
@@ -385,17 +394,21 @@ pub_error_cb(struct cohort *c, int status, const char *text, void *arg)
 	fprintf(p->lost, "%u %u %u\n", first - 1, last - 1, n);
 }
 
-/* Sleep until the i-th message is due at rate per second (0: never). */
+/*
+ * Sleep until the i-th message is due at rate per second (0: no pause),
+ * t0 in microseconds: at 50,000 a second a message every 20 us, not 50
+ * at once every millisecond.
+ */
 static void
 pub_pace(int64_t t0, uint64_t i, uint64_t rate)
 {
-	int64_t	due;
+	int64_t	due, left;
 
 	if (rate == 0)
 		return;
-	due = t0 + (int64_t)(i * 1000 / rate);
-	while (mono_ms() < due)
-		usleep(1000);
+	due = t0 + (int64_t)(i * 1000000 / rate);
+	while ((left = due - mono_us()) > 0)
+		usleep(left < 1000 ? (useconds_t)left : 1000);
 }
 
 static int
@@ -431,7 +444,7 @@ cmd_pub(int argc, char **argv)
 		die("out of memory");
 	c = connect_to(argv[1]);
 	cohort_set_error_cb(c, pub_error_cb, &p);
-	t0 = mono_ms();
+	t0 = mono_us();
 	for (i = 0; i < count; i++) {
 		pub_pace(t0, i, rate);
 		len = seq_len(i, min, max);
