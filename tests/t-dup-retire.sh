@@ -48,10 +48,11 @@ n2_up() { [ "$(member_field 1 n2 state)" = up ]; }
 stat_ge() { [ "$(dstat "$1" "$2")" -ge "$3" ]; }
 
 # retired: from n1's debug log, "ACTIVE OTHER THEIRS": how often n1
-# retired the stream that was carrying the flow (the one n2 came up on),
-# how often the other, newer one, and how often n2 retired n1's active
-# stream (n1 heard REFUSE duplicate on it).  A stream whose remote port
-# is 7400 is n1's dial; any other port is n2's dial, accepted.
+# retired its active stream (the one n2 came up on, which the flow takes
+# from then on: at most as often as it carried some), how often the
+# other, newer one, and how often n2 retired n1's active stream (n1 heard
+# REFUSE duplicate on it).  A stream whose remote port is 7400 is n1's
+# dial; any other port is n2's dial, accepted.
 retired() {
 	awk '
 	/ -> up \(dialled/	{ active = "dialled" }
@@ -79,7 +80,7 @@ under_flow() { set -- $(retired) $start; echo $(( $1 - $4 + $3 - $6 )); }
 # of the flow.  Rounds until WANT retirements of the stream that carried
 # the flow, or ROUNDS.
 N=$(( 600000 / COHORT_TIME_SCALE )) RATE=$(( 50000 / COHORT_TIME_SCALE ))
-GAP=$(( RATE / 10 )) SIZE=64-200 WANT=5 ROUNDS=3
+GAP=$(( RATE / 10 )) SIZE=64-200 WANT=6 ROUNDS=5
 kills_all=0 sent_all=0 refused_all=0 maybe_all=0 got_all=0 round=0
 start=$(retired) dups0=$(dstat 1 duplicate_streams)
 while [ "$(under_flow)" -lt $WANT ] && [ $round -lt $ROUNDS ]; do
