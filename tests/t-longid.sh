@@ -99,9 +99,9 @@ while [ "$(now_ms)" -lt "$end" ]; do
 done
 after=$(changes)
 [ "$after" = "$before" ] ||
-    fail "peers changed state during ${hold} ms (state_changes $before-> $after)"
+    fail "peers changed state during $(scale $hold) ms (state_changes $before-> $after)"
 for i in 1 2 3; do [ "$(ups $i)" = 2 ] || fail "n$i: $(ctl $i members)"; done
 rtt=$(member_field 1 "$ID2" rtt_us)
 [ -n "$rtt" ] && [ "$rtt" -gt 0 ] || fail "no round-trip time measured n1 -> n2 (ECHO): '$rtt'"
-log "all up for $(( $(now_ms) - t1 )) ms (> 3 x ${TIMEOUT} ms timeout), state_changes unchanged ($after), n1 -> n2 rtt ${rtt} us"
+log "all up for $(( $(now_ms) - t1 )) ms (> 3 x $(scale $TIMEOUT) ms timeout), state_changes unchanged ($after), n1 -> n2 rtt ${rtt} us"
 log "PASS"
