@@ -322,6 +322,25 @@ START_TEST(test_duplicates)
 }
 END_TEST
 
+/*
+ * The dialling end reads the accepting end's HELLO before its connect is
+ * done (a loaded machine): the HELLO must still be parsed once it is,
+ * for the accepting end sends nothing more until the dialler proves the
+ * key.  (It was not: both streams hung until the HELLO deadline.)
+ */
+START_TEST(test_connect_late)
+{
+	setup_n(2);
+	transport_mem_connect_late(tr, 1);
+	node_start(0, "c", 7);
+	node_start(1, "c", 7);
+	WAIT_FOR(all_up(), "two nodes up, connects seen late");
+	ck_assert_uint_eq(mesh_stats(nodes[0].m)->hello_timeouts +
+	    mesh_stats(nodes[1].m)->hello_timeouts, 0);
+	teardown();
+}
+END_TEST
+
 /* DATA goes to the node it is for, with its subject and body. */
 START_TEST(test_data)
 {
@@ -486,6 +505,7 @@ unit_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_three_up);
 	tcase_add_test(tc, test_duplicates);
+	tcase_add_test(tc, test_connect_late);
 	tcase_add_test(tc, test_data);
 	tcase_add_test(tc, test_bye);
 	tcase_add_test(tc, test_silent_death);

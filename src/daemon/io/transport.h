@@ -45,6 +45,11 @@ struct transport	*transport_tls_new(struct event_base *,
 struct transport	*transport_psk_new(struct event_base *,
 			    struct ssl_ctx_st *);
 struct transport	*transport_mem_new(struct event_base *);
+/*
+ * In memory, for tests: the dialling end reads the other's first bytes
+ * before it is told it is connected (sockets do that on a busy machine).
+ */
+void			 transport_mem_connect_late(struct transport *, int);
 void			 transport_free(struct transport *);
 /* Renewed certificates (reload): the next streams use ctx; takes it. */
 void			 transport_set_tls(struct transport *,

@@ -56,6 +56,7 @@ struct transport {
 	struct ssl_ctx_st		*ctx;		/* TLS */
 	struct transport_listeners	 listeners;	/* in memory */
 	struct mem_accepts		 accepts;	/* in memory: pending */
+	int				 mem_connect_late; /* in memory */
 };
 
 struct transport	*transport_new(struct event_base *,

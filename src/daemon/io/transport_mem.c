@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evutil.h"
 #include "transport_int.h"
 
 /* An accept on the next turn of the loop (never inside the dial). */
@@ -25,6 +26,7 @@ struct mem_accept {
 	TAILQ_ENTRY(mem_accept)		 entry;	/* t->accepts */
 	struct event			*ev;
 	struct transport		*t;
+	int				 accepted; /* bev is the acceptor's */
 	struct bufferevent		*bev;	/* the listener's end */
 	struct bufferevent		*peer;	/* the dialler's end */
 	struct sockaddr_storage		 dst;	/* whom it was for */
@@ -91,7 +93,7 @@ mem_accept_free(struct mem_accept *ma, int aborted)
 {
 	TAILQ_REMOVE(&ma->t->accepts, ma, entry);
 	event_free(ma->ev);
-	if (aborted)
+	if (aborted && !ma->accepted)
 		bufferevent_free(ma->bev);
 	free(ma);
 }
@@ -104,16 +106,34 @@ mem_accept_cb(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
+	if (ma->accepted) {
+		/* connect_late, second turn: now the dialler is connected. */
+		bufferevent_trigger_event(ma->peer, BEV_EVENT_CONNECTED,
+		    BEV_TRIG_DEFER_CALLBACKS);
+		mem_accept_free(ma, 0);
+		return;
+	}
 	/* The listener may be gone by now: then it is a refused connect. */
 	if ((tl = mem_find(ma->t, (struct sockaddr *)&ma->dst)) == NULL ||
 	    !tl->cb->admit(tl->arg, (struct sockaddr *)&ma->src)) {
 		bufferevent_trigger_event(ma->peer, BEV_EVENT_EOF,
 		    BEV_TRIG_DEFER_CALLBACKS);
 		bufferevent_free(ma->bev);
-	} else {
+	} else if (!ma->t->mem_connect_late) {
 		bufferevent_trigger_event(ma->peer, BEV_EVENT_CONNECTED,
 		    BEV_TRIG_DEFER_CALLBACKS);
 		tl->cb->accept(tl->arg, ma->bev, (struct sockaddr *)&ma->src);
+	} else {
+		/*
+		 * As a loaded machine does it with sockets: the dialler's
+		 * loop sees the accepting end's first bytes before it sees
+		 * its connect complete.
+		 */
+		ma->accepted = 1;
+		tl->cb->accept(tl->arg, ma->bev, (struct sockaddr *)&ma->src);
+		/* A few turns later: the bytes are read by then. */
+		ev_add_ms(ma->ev, 5);
+		return;
 	}
 	mem_accept_free(ma, 0);
 }
@@ -206,4 +226,10 @@ struct transport *
 transport_mem_new(struct event_base *base)
 {
 	return (transport_new(base, &mem_ops, NULL));
+}
+
+void
+transport_mem_connect_late(struct transport *t, int on)
+{
+	t->mem_connect_late = on;
 }

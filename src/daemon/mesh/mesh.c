@@ -455,6 +455,12 @@ on_connected(void *arg, struct stream *s)
 	peer_log(log_debug, (struct peer *)s->owner, "connected to %s (%s)",
 	    s->remote, transport_name(m->p.tr));
 	hs_send_hello(m, s);
+	/*
+	 * The other end's HELLO may have been read already, while we were
+	 * connecting (frames are not parsed then): parse it now.  It will
+	 * send nothing more until we prove the key, so no later read would.
+	 */
+	stream_read_now(s);
 }
 
 static size_t
