@@ -60,6 +60,8 @@
 	X(relay, late_replies, counter, "replies after their request ended") \
 	X(relay, replies_undeliverable, counter,			\
 	    "replies whose requester's node was not up")		\
+	X(relay, replies_refused, counter,				\
+	    "replies from another node than the one asked, refused")	\
 	X(control, subs_refused, counter, "subscriptions refused by a limit") \
 	X(mesh, peer_queues_full, counter,				\
 	    "times a peer queue reached limits.peer_queue_bytes")	\
