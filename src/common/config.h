@@ -44,6 +44,8 @@ struct conf_limits {
 	uint32_t	 clients_per_uid;
 	uint32_t	 request_timeout_max_ms;
 	uint32_t	 requests_served_max;	/* served here at once, all peers */
+	uint32_t	 client_memory_bytes;	/* subscription state, a client */
+	uint32_t	 memory_bytes;		/* the same, all clients */
 };
 
 struct cohort_conf {

@@ -62,7 +62,14 @@
 	    "replies whose requester's node was not up")		\
 	X(relay, replies_refused, counter,				\
 	    "replies from another node than the one asked, refused")	\
-	X(control, subs_refused, counter, "subscriptions refused by a limit") \
+	X(control, subs_refused, counter,				\
+	    "subscriptions refused by limits.subscriptions_per_client")	\
+	X(control, memory_refused, counter,				\
+	    "subscriptions refused by limits.client_memory_bytes or memory_bytes") \
+	X(control, client_memory, gauge,				\
+	    "bytes of subscription state charged to clients now")	\
+	X(control, admin_refused, counter,				\
+	    "reloads and log level changes refused to non-administrators") \
 	X(mesh, peer_queues_full, counter,				\
 	    "times a peer queue reached limits.peer_queue_bytes")	\
 	X(control, clients_paused, counter, "times a publisher was slowed") \

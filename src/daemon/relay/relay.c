@@ -362,8 +362,9 @@ relay_reply_out(struct relay *sc, const char *origin, uint64_t corr,
 	} else if (mesh_send(sc->mesh, origin, head, hlen, body, len, NULL,
 	    NULL) != 0) {
 		sc->stats.replies_undeliverable++;
-		log_debug("reply to %s for request %llu undeliverable: the "
-		    "node is not up", origin, (unsigned long long)corr);
+		log_debug_rl(&sc->rl_debug, "reply to %s for request %016llx "
+		    "undeliverable: the node is not up", origin,
+		    (unsigned long long)corr);
 	}
 }
 
