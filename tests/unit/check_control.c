@@ -1006,7 +1006,8 @@ START_TEST(test_memory_budget)
 	tc_expect_error(a, 4, REASON_LIMIT, &e);
 	ck_assert_ptr_nonnull(strstr(e.text, "\"s.03\""));
 	ck_assert_ptr_nonnull(strstr(e.text, "this client's"));
-	ck_assert_ptr_nonnull(strstr(e.text, "(limits.client_memory_bytes"));
+	ck_assert_ptr_nonnull(strstr(e.text, "over limits.client_memory_bytes "
+	    "("));
 	ck_assert_uint_eq(st->memory_refused, 1);
 	ck_assert_uint_eq(st->subs_refused, 0);
 	ck_assert_int_eq(ev.subscribe, 3);
@@ -1025,7 +1026,7 @@ START_TEST(test_memory_budget)
 	send_sub(b, WT_CTL_SUB, 8, "s.11");
 	tc_expect_error(b, 8, REASON_LIMIT, &e);
 	ck_assert_ptr_nonnull(strstr(e.text, "all clients'"));
-	ck_assert_ptr_nonnull(strstr(e.text, "(limits.memory_bytes"));
+	ck_assert_ptr_nonnull(strstr(e.text, "over limits.memory_bytes ("));
 	ck_assert_uint_eq(st->memory_refused, 2);
 	/* a leaves: what it held is free for b. */
 	tc_close(a);

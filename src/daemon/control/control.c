@@ -441,9 +441,10 @@ control_memory_ok(struct client *cl, uint32_t req_id, const char *pattern,
 		    "refused: %s subscriptions would hold %llu bytes, %s is "
 		    "%u", (unsigned long long)cl->id, cl->name, (long)cl->pid,
 		    (long)cl->uid, whose, (unsigned long long)would, key, lim);
-	client_error(cl, req_id, REASON_LIMIT, 0, "subscription to \"%s\" "
-	    "refused: %s subscriptions would hold %llu bytes (%s is %u)",
-	    pattern, whose, (unsigned long long)would, key, lim);
+	/* The pattern last: a long one is cut, not the key's name. */
+	client_error(cl, req_id, REASON_LIMIT, 0, "%s subscriptions would "
+	    "hold %llu bytes, over %s (%u): subscribing to \"%s\" refused",
+	    whose, (unsigned long long)would, key, lim, pattern);
 	return (0);
 }
 
