@@ -356,26 +356,29 @@ static int
 control_admin(struct client *cl, uint32_t req_id, const char *what)
 {
 	struct control	*sc = cl->sc;
-	const char	*group = sc->conf->acl.admin_group;
-	char		 who[WIRE_TEXT_MAX + 1];
+	const char	*group = sc->conf->acl.admin_group, *hint = "";
+	char		 who[WIRE_TEXT_MAX + 1], user[64] = "", grp[96] = "";
 
 	if (acl_is_admin(&sc->conf->acl, cl->uid, sc->uid, cl->groups,
 	    (size_t)cl->ngroups))
 		return (1);
 	sc->stats.admin_refused++;
+	/* "root, uid 999 (cohortd's user) and group ops (...)" */
+	if (sc->uid != 0)
+		snprintf(user, sizeof(user), "%s uid %ld (cohortd's user)",
+		    group[0] != '\0' ? "," : " and", (long)sc->uid);
 	if (group[0] != '\0')
-		snprintf(who, sizeof(who), "root, uid %ld (cohortd's user) and "
-		    "group %s (security.admin_group)", (long)sc->uid, group);
+		snprintf(grp, sizeof(grp), " and group %s "
+		    "(security.admin_group)", group);
 	else
-		snprintf(who, sizeof(who), "root and uid %ld (cohortd's user; "
-		    "security.admin_group names a group that may too)",
-		    (long)sc->uid);
+		hint = " (security.admin_group can name a group that may too)";
+	snprintf(who, sizeof(who), "root%s%s", user, grp);
 	if (ratelim_allow(&sc->rl, time(NULL)))
 		log_warnx("client %llu (%s pid %ld uid %ld): %s refused: only "
 		    "%s may", (unsigned long long)cl->id, cl->name,
 		    (long)cl->pid, (long)cl->uid, what, who);
 	client_error(cl, req_id, REASON_DENIED, 0, "%s refused for uid %ld: "
-	    "only %s may", what, (long)cl->uid, who);
+	    "only %s may%s", what, (long)cl->uid, who, hint);
 	return (0);
 }
 
