@@ -6,7 +6,7 @@
  *	greedy [-t SECONDS] subs SOCKET COUNT HOLD_FILE
  *	greedy [-t SECONDS] mcast SOCKET COUNT TARGETS
  *	greedy [-t SECONDS] replies SOCKET COUNT
- *	greedy [-t SECONDS] ping SOCKET COUNT
+ *	greedy [-t SECONDS] ping SOCKET COUNT [INTERVAL_MS]
  *
  * subs subscribes to COUNT patterns of 32 fresh 7-byte tokens each (255
  * bytes, sharing no trie node: the most a subscription can cost), a
@@ -25,8 +25,8 @@
  * out, then a CTL_STATS_REQ, and prints "replies: sent=N" once that is
  * answered (so that the daemon has handled every one).
  *
- * ping asks for the daemon's members COUNT times, one after the other,
- * and prints the round trips in ms:
+ * ping asks for the daemon's members COUNT times, one after the other
+ * (INTERVAL_MS apart, default 0), and prints the round trips in ms:
  *	ping: n=N min=A median=B max=C
  *
  * Exit 0 when the daemon answered as described, 1 otherwise (details on
@@ -394,7 +394,7 @@ cmp_double(const void *a, const void *b)
 }
 
 static int
-mode_ping(const char *path, unsigned int count)
+mode_ping(const char *path, unsigned int count, unsigned int interval)
 {
 	struct conn		*c = conn_open(path);
 	struct wire_ctl_req	 r;
@@ -414,6 +414,8 @@ mode_ping(const char *path, unsigned int count)
 			return (1);
 		}
 		ms[i] = now_ms_f() - t0;
+		if (interval > 0)
+			(void)poll(NULL, 0, (int)interval);
 	}
 	qsort(ms, count, sizeof(*ms), cmp_double);
 	printf("ping: n=%u min=%.2f median=%.2f max=%.2f\n", count, ms[0],
@@ -428,7 +430,8 @@ usage(void)
 	fprintf(stderr, "usage: greedy [-t seconds] subs SOCKET COUNT "
 	    "HOLD_FILE\n"
 	    "       greedy [-t seconds] mcast SOCKET COUNT TARGETS\n"
-	    "       greedy [-t seconds] replies|ping SOCKET COUNT\n");
+	    "       greedy [-t seconds] replies SOCKET COUNT\n"
+	    "       greedy [-t seconds] ping SOCKET COUNT [INTERVAL_MS]\n");
 	exit(2);
 }
 
@@ -469,8 +472,9 @@ main(int argc, char *argv[])
 		    number(argv[3], 2, WIRE_TARGETS_MAX)));
 	if (argc == 3 && strcmp(argv[0], "replies") == 0)
 		return (mode_replies(argv[1], number(argv[2], 1, 100000000)));
-	if (argc == 3 && strcmp(argv[0], "ping") == 0)
-		return (mode_ping(argv[1], number(argv[2], 1, 1000000)));
+	if ((argc == 3 || argc == 4) && strcmp(argv[0], "ping") == 0)
+		return (mode_ping(argv[1], number(argv[2], 1, 1000000),
+		    argc == 4 ? number(argv[3], 0, 60000) : 0));
 	usage();
 	return (2);
 }
