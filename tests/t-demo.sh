@@ -74,6 +74,34 @@ else
 	log "no python3: the demo runs without its Python app"
 fi
 
+# A demo node's metrics: curl, parsed by prometheus_client, hold every
+# counter cohortctl stats shows (issue 16's acceptance, as a user runs it).
+if command -v curl >/dev/null && [ -x "$PY" ] &&
+    "$PY" -c 'import prometheus_client.parser' 2>/dev/null; then
+	curl -s --max-time 5 http://127.0.0.1:9741/metrics >"$T/demo.prom" ||
+	    fail "curl of the demo's n1 metrics failed"
+	n1sock=$(sed -n 's/.* -s \([^ ]*n1\.sock\) send .*/\1/p' "$out" | head -1)
+	[ -S "$n1sock" ] || fail "no n1 socket in the demo's output"
+	"$COHORTCTL" -s "$n1sock" --json stats >"$T/demo.stats" ||
+	    fail "cohortctl stats on the demo's n1 failed"
+	"$PY" - "$T/demo.prom" "$T/demo.stats" <<'PY' || fail "the demo's /metrics does not hold cohortctl's counters"
+import json, sys
+from prometheus_client.parser import text_string_to_metric_families
+fams = {f.name for f in text_string_to_metric_families(open(sys.argv[1]).read())}
+keys = set()
+for line in open(sys.argv[2]):
+    o = json.loads(line)
+    pre = "cohort_peer_" if o["section"] == "peer" else "cohort_"
+    keys |= {pre + k for k in o if k not in ("section", "name")}
+if not keys:
+    sys.exit("no stats read")
+missing = sorted(k for k in keys if k not in fams and k + "_total" not in fams)
+if missing:
+    sys.exit("missing from /metrics: %s" % missing)
+print("demo n1: /metrics holds all %d statistics" % len(keys))
+PY
+fi
+
 kill -TERM $demo
 wait_for "the demo to exit" "$(scale 15)" not_running $demo
 wait $demo

@@ -28,7 +28,7 @@ wait_for "the request to reach n2's app" "$(scale 5)" grep -q hello "$T/sub"
 corr=$(sed -n 's/.*request \([0-9a-f]\{16\}\) to n2 for svc\.slow.*/\1/p' "$T/n1/log" | head -n 1)
 if [ -n "$corr" ]; then ids="0x$corr"; else ids="1-64"; fi
 log "n1 sent the request with correlation id ${corr:-(not logged)}; forging replies to $ids"
-out=$($COHORT_WRAP "$PEERPROBE" -a -k "$(cluster_key)" -C test -i n3 \
+out=$($COHORT_WRAP "$PEERPROBE" -P -a -k "$(cluster_key)" -C test -i n3 \
     -b "127.$NET.0.3" -R "$ids" -S svc.slow "127.$NET.0.1" 7400) ||
     fail "peerprobe: $out"
 case $out in *REPLIED*) ;; *) fail "the probe did not get its replies in as n3: $out" ;; esac

@@ -16,10 +16,14 @@ N1=127.$NET.0.1
 HELLO_MS=$(scale 800)
 # n3 is configured but never started: a down node whose id a HELLO may
 # use (from n3's own address, which check_address requires).
+# The frame parser and the limits before HELLO are what is attacked
+# here, so the streams are plain (encryption = "none"): by default the
+# same bytes meet TLS first, which refuses them (t-tls, t-mitm).
 cluster_conf $NET 3 "heartbeat = { interval_ms = 200; timeout_ms = 2000; };
 limits = { hello_timeout_ms = $HELLO_MS; max_message_size = 65536;
   client_queue_bytes = 262144; peer_queue_bytes = 262144;
-  max_pending_streams = 16; pending_per_address = 4; };"
+  max_pending_streams = 16; pending_per_address = 4; };
+security = { key_file = \"$(cluster_key)\"; encryption = \"none\"; };"
 for i in 1 2; do start_node $i; done
 memberwait 1 n2 up >/dev/null || exit 1
 memberwait 2 n1 up >/dev/null || exit 1

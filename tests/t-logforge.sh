@@ -11,7 +11,7 @@ log1="$T/n1/log"
 wait_for "n1 listening" "$(scale 5)" grep -q "listening for peers" "$log1"
 
 forged=$'evil\n<0>FORGED line from a peer\x1b[2J'
-out=$("$PEERPROBE" -C "$forged" -i n2 127.62.0.1 7400) ||
+out=$("$PEERPROBE" -P -k "$(cluster_key)" -C "$forged" -i n2 127.62.0.1 7400) ||
     fail "peerprobe: $out"
 case $out in REFUSE*) ;; *) fail "a wrong cluster was not refused: $out" ;; esac
 wait_for "the refusal logged" "$(scale 5)" grep -q "wrong cluster" "$log1"

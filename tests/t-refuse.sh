@@ -44,9 +44,10 @@ grep -q 'node id "n4" is not in the nodes list of n1' "$T/n1/log" ||
 
 # Hand-made HELLOs: an incompatible version, our own id, an unknown id, a
 # wrong cluster; each is refused with its reason, and logged by n1.
-probe() { "$PEERPROBE" "$@" 127.15.0.1 7400; }
+# The probe speaks the default: TLS keyed by the cluster key.
+probe() { "$PEERPROBE" -P -k "$(cluster_key)" "$@" 127.15.0.1 7400; }
 out=$(probe -v 7 -m 5 -i n2) || fail "probe failed"
-[ "$out" = "REFUSE incompatible protocol version: n1 speaks protocol versions 1 to 1, n2 speaks 5 to 7" ] ||
+[ "$out" = "REFUSE incompatible protocol version: n1 speaks protocol versions 2 to 2, n2 speaks 5 to 7" ] ||
     fail "version: $out"
 grep -q 'refused stream from .*incompatible protocol version' "$T/n1/log" || fail "n1 did not log the version refusal"
 out=$(probe -i n1) || fail "probe failed"

@@ -5,8 +5,9 @@
 # another node than the one its HELLO claims, while the cluster keeps
 # working; cohortd -t finds a certificate that is not this node's.  Then
 # the bytes on the wire: captured on loopback with tcpdump, a known body
-# is found in clear text without TLS (which shows the capture works) and
-# not found with TLS.
+# is not found with certificates nor with the default (the cluster key
+# as TLS PSK), and is found in clear text with encryption = "none" (which
+# shows the capture works).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/msglib.sh"
 need_loopback
@@ -139,11 +140,26 @@ capture "$T/tls.pcap" "$BODY-secret"
 grep -aq "$BODY" "$T/tls.pcap" && fail "the body is in clear text on the wire with TLS on"
 log "TLS: body delivered, not found in $(stat -c %s "$T/tls.pcap") captured bytes ($(sed -n 's/ captured//p' "$T/tls.pcap.err"))"
 
-# The same without TLS: the capture sees the body (the check above can fail).
+# The default, a cluster key and nothing else: TLS keyed by the key, so
+# the body is not on the wire either.
 for i in 1 2; do stop_node $i; done
 cluster_conf $NET 3 "$HB"
 for i in 1 2; do start_node $i; done
 memberwait 1 n2 up >/dev/null || exit 1
+grep -q "peer streams use TLS 1.3 keyed by the cluster key" "$T/n1/log" ||
+    fail "the default did not say it encrypts"
+capture "$T/default.pcap" "$BODY-default"
+grep -aq "$BODY" "$T/default.pcap" && fail "the body is in clear text on the wire by default"
+log "default (key only): body delivered, not found in $(stat -c %s "$T/default.pcap") captured bytes"
+
+# The opt-out: the capture sees the body (so the checks above can fail),
+# and the daemon warns at start.
+for i in 1 2; do stop_node $i; done
+cluster_conf $NET 3 "$HB
+security = { key_file = \"$(cluster_key)\"; encryption = \"none\"; };"
+for i in 1 2; do start_node $i; done
+memberwait 1 n2 up >/dev/null || exit 1
+grep -q 'security.encryption is "none"' "$T/n1/log" || fail "no warning for encryption = none"
 capture "$T/plain.pcap" "$BODY-plain"
-grep -aq "$BODY-plain" "$T/plain.pcap" || fail "the capture missed the body without TLS: it proves nothing"
-log "without TLS the same capture finds the body in clear text"
+grep -aq "$BODY-plain" "$T/plain.pcap" || fail "the capture missed the body with encryption none: it proves nothing"
+log "encryption = none: the same capture finds the body in clear text"

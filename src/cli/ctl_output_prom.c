@@ -6,65 +6,44 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "common/counters.h"
+#include "common/promfmt.h"
 #include "ctl_output.h"
 
 /*
- * Prometheus text exposition: cohort_<key>{node=...} for the daemon,
- * cohort_peer_<key>{node=...,peer=...} per peer (so no daemon key may be
- * "peer_" and a peer key: t-ctl checks).  Kinds and help text come from
- * the one list of statistics, src/common/counters.h.
+ * Prometheus text exposition, by the same formatter as the daemon's
+ * GET /metrics (src/common/promfmt.c), so that both print the same
+ * families with the same kinds and help.
  */
 
-/* One metric family: every sample of (section, key), TYPE line first. */
-static void
-prom_family(FILE *fp, const struct cohort_stat *st, size_t n, size_t first,
-    const char *node)
+static int
+prom_write_cb(void *arg, const char *text, size_t len)
 {
-	const char	*sec = st[first].section, *key = st[first].key;
-	const char	*help;
-	int		 peer = strcmp(sec, "peer") == 0;
-	size_t		 i;
-
-	if ((help = counters_help(key)) != NULL)
-		fprintf(fp, "# HELP cohort_%s%s %s\n", peer ? "peer_" : "",
-		    key, help);
-	fprintf(fp, "# TYPE cohort_%s%s %s\n", peer ? "peer_" : "", key,
-	    counters_is_gauge(key) ? "gauge" : "counter");
-	for (i = first; i < n; i++) {
-		if (strcmp(st[i].section, sec) != 0 ||
-		    strcmp(st[i].key, key) != 0)
-			continue;
-		if (peer)
-			fprintf(fp, "cohort_peer_%s{node=\"%s\",peer=\"%s\"} "
-			    "%" PRIu64 "\n", key, node, st[i].name,
-			    st[i].value);
-		else
-			fprintf(fp, "cohort_%s{node=\"%s\"} %" PRIu64 "\n",
-			    key, node, st[i].value);
-	}
+	return (fwrite(text, 1, len, arg) == len ? 0 : -1);
 }
 
 static void
 prom_stats(FILE *fp, const struct cohort_stat *st, size_t n)
 {
-	const char	*node = "";
-	size_t		 i, j;
-	int		 seen;
+	struct promfmt	*pf;
+	const char	*sec = NULL, *name = NULL;
+	size_t		 i;
 
-	for (i = 0; i < n; i++)
-		if (strcmp(st[i].section, "daemon") == 0) {
-			node = st[i].name;
-			break;
-		}
-	/* Each family once, where its key first appears. */
-	for (i = 0; i < n; i++) {
-		for (j = 0, seen = 0; j < i && !seen; j++)
-			seen = strcmp(st[j].section, st[i].section) == 0 &&
-			    strcmp(st[j].key, st[i].key) == 0;
-		if (!seen)
-			prom_family(fp, st, n, i, node);
+	if ((pf = promfmt_new()) == NULL) {
+		fprintf(stderr, "cohortctl: stats: out of memory\n");
+		return;
 	}
+	for (i = 0; i < n; i++) {
+		if (sec == NULL || strcmp(sec, st[i].section) != 0 ||
+		    strcmp(name, st[i].name) != 0) {
+			sec = st[i].section;
+			name = st[i].name;
+			promfmt_section(pf, sec, name);
+		}
+		promfmt_add(pf, st[i].key, st[i].value);
+	}
+	if (promfmt_write(pf, prom_write_cb, fp) == -1)
+		fprintf(stderr, "cohortctl: stats: cannot write\n");
+	promfmt_free(pf);
 }
 
 const struct ctl_output ctl_output_prometheus = {

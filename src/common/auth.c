@@ -171,8 +171,9 @@ put_u64(uint8_t *buf, size_t off, uint64_t v)
 static size_t
 transcript(const struct auth_transcript *t, uint8_t *buf)
 {
-	static const char	label[] = "cohort hello-ack v1";
+	static const char	label[] = "cohort hello-ack v2";
 	size_t			off = 0;
+	uint8_t			role = t->from_initiator ? 1 : 0;
 
 	off = put_field(buf, off, label, sizeof(label) - 1);
 	off = put_field(buf, off, t->cluster, strlen(t->cluster));
@@ -182,13 +183,16 @@ transcript(const struct auth_transcript *t, uint8_t *buf)
 	off = put_field(buf, off, t->to_nonce, WIRE_NONCE_LEN);
 	off = put_u64(buf, off, t->from_inc);
 	off = put_u64(buf, off, t->to_inc);
+	off = put_field(buf, off, &role, 1);
+	off = put_field(buf, off, t->channel, t->channel != NULL ?
+	    t->channel_len : 0);
 	return (off);
 }
 
 #define TRANSCRIPT_MAX	(2 + 32 + 3 * (2 + WIRE_ID_MAX) + \
-	2 * (2 + WIRE_NONCE_LEN) + 16)
+	2 * (2 + WIRE_NONCE_LEN) + 16 + 3 + 2 + AUTH_CHANNEL_LEN)
 
-void
+int
 auth_mac(const struct auth_key *key, const struct auth_transcript *t,
     uint8_t mac[AUTH_MAC_LEN])
 {
@@ -196,10 +200,57 @@ auth_mac(const struct auth_key *key, const struct auth_transcript *t,
 	unsigned int	len = AUTH_MAC_LEN;
 	size_t		n;
 
+	if (t->channel != NULL && t->channel_len > AUTH_CHANNEL_LEN) {
+		memset(mac, 0, AUTH_MAC_LEN);
+		return (-1);
+	}
 	n = transcript(t, buf);
 	if (HMAC(EVP_sha256(), key->k, (int)key->len, buf, n, mac, &len) ==
-	    NULL)
-		memset(mac, 0, AUTH_MAC_LEN);	/* verifies against nothing */
+	    NULL || len != AUTH_MAC_LEN) {
+		memset(mac, 0, AUTH_MAC_LEN);
+		return (-1);
+	}
+	return (0);
+}
+
+/* HMAC-SHA256 of label then data, keyed with key: 0 or -1. */
+static int
+auth_hmac2(const struct auth_key *key, const char *label, const void *data,
+    size_t dlen, uint8_t out[32])
+{
+	uint8_t		 buf[64 + WIRE_ID_MAX + 1];
+	unsigned int	 len = 32;
+	size_t		 ll = strlen(label);
+	int		 ok;
+
+	if (ll + dlen > sizeof(buf))
+		return (-1);
+	memcpy(buf, label, ll);
+	memcpy(buf + ll, data, dlen);
+	ok = HMAC(EVP_sha256(), key->k, (int)key->len, buf, ll + dlen, out,
+	    &len) != NULL && len == 32;
+	explicit_bzero(buf, sizeof(buf));
+	if (!ok)
+		memset(out, 0, 32);
+	return (ok ? 0 : -1);
+}
+
+int
+auth_psk(const struct auth_key *key, uint8_t psk[AUTH_PSK_LEN])
+{
+	return (auth_hmac2(key, "cohort tls1.3 psk v1", "", 0, psk));
+}
+
+int
+auth_key_id(const struct auth_key *key, uint8_t id[AUTH_KEY_ID_LEN])
+{
+	uint8_t	full[32];
+
+	if (auth_hmac2(key, "cohort key id v1", "", 0, full) == -1)
+		return (-1);
+	memcpy(id, full, AUTH_KEY_ID_LEN);
+	explicit_bzero(full, sizeof(full));
+	return (0);
 }
 
 int
@@ -212,7 +263,9 @@ auth_verify(const struct auth_keys *keys, const struct auth_transcript *t,
 
 	/* Try every key, whatever matched: the time says nothing. */
 	for (i = 0; i < keys->n; i++) {
-		auth_mac(&keys->key[i], t, want);
+		/* A MAC that cannot be computed verifies nothing. */
+		if (auth_mac(&keys->key[i], t, want) == -1)
+			continue;
 		ok |= CRYPTO_memcmp(want, mac, AUTH_MAC_LEN) == 0;
 	}
 	explicit_bzero(want, sizeof(want));

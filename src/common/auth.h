@@ -35,7 +35,17 @@ struct auth_keys {
 	size_t		 n;		/* 0: no authentication */
 };
 
-/* One side's view of a handshake: "from" proves to "to". */
+#define AUTH_CHANNEL_LEN	32	/* a TLS exporter value */
+#define AUTH_PSK_LEN		32
+#define AUTH_KEY_ID_LEN		8
+
+/*
+ * One side's view of a handshake: "from" proves to "to".  The role says
+ * whether "from" dialled the stream (a proof made as one cannot be played
+ * as the other), and channel, when the stream runs in TLS, is a value
+ * exported from that TLS session (so a proof cannot be relayed into
+ * another session).
+ */
 struct auth_transcript {
 	const char	*cluster;
 	const char	*from_id;
@@ -44,6 +54,9 @@ struct auth_transcript {
 	const uint8_t	*to_nonce;
 	uint64_t	 from_inc;
 	uint64_t	 to_inc;
+	int		 from_initiator;
+	const uint8_t	*channel;	/* channel_len bytes, or NULL */
+	size_t		 channel_len;	/* 0 or AUTH_CHANNEL_LEN */
 };
 
 /*
@@ -58,10 +71,22 @@ int	 auth_open_secret(const char *, const char *, char *, size_t);
 int	 auth_load_key(const char *, struct auth_key *, char *, size_t);
 /* Write a new random key to a new file, mode 0600. */
 int	 auth_keygen(const char *, char *, size_t);
-void	 auth_mac(const struct auth_key *, const struct auth_transcript *,
+/* The proof; -1 (mac zeroed) if it cannot be computed: fail closed. */
+int	 auth_mac(const struct auth_key *, const struct auth_transcript *,
 	    uint8_t [AUTH_MAC_LEN]);
 /* 1 if mac was made with any of the keys, in constant time per key. */
 int	 auth_verify(const struct auth_keys *, const struct auth_transcript *,
 	    const uint8_t [AUTH_MAC_LEN]);
+
+/*
+ * The TLS 1.3 external PSK a key gives (HMAC-SHA256 of a label, keyed
+ * with the key: the key itself never keys TLS), and the key's public id
+ * (the PSK identity offered, so that a node with several keys finds the
+ * one the other end uses).  0, or -1 if it cannot be computed.  The
+ * cluster name is not in the PSK: a node of another cluster with the same
+ * key gets as far as HELLO, and a refusal that says why.
+ */
+int	 auth_psk(const struct auth_key *, uint8_t [AUTH_PSK_LEN]);
+int	 auth_key_id(const struct auth_key *, uint8_t [AUTH_KEY_ID_LEN]);
 
 #endif /* COHORT_AUTH_H */

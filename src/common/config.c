@@ -70,18 +70,25 @@ static const struct conf_num {
 	    65536, 4294967295U },
 	{ "limits", "memory_bytes", L(memory_bytes), 134217728, 65536,
 	    4294967295U },
+	{ "metrics", "max_connections", L(metrics_max_connections), 16, 1,
+	    1024 },
+	{ "metrics", "max_request_size", L(metrics_max_request_size), 8192,
+	    1024, 1048576 },
+	{ "metrics", "timeout_ms", L(metrics_timeout_ms), 5000, 100, 600000 },
+	{ "metrics", "healthz_min_peers_up", L(healthz_min_peers_up), 0, 0,
+	    CONF_NODES_MAX - 1 },
 #undef L
 };
 #define N_NUM	(sizeof(conf_num_tbl) / sizeof(conf_num_tbl[0]))
 
 static const char *const conf_top_keys[] = {
 	"cluster", "node_id", "nodes", "socket", "heartbeat", "reconnect",
-	"limits", "log", "policy", "security", NULL
+	"limits", "log", "policy", "security", "metrics", NULL
 };
 static const char *const conf_security_keys[] = {
 	"key_file", "key_files", "authentication", "check_address",
 	"socket_group", "allow_users", "allow_groups", "rules", "tls",
-	"admin_group", NULL
+	"admin_group", "encryption", NULL
 };
 static const char *const conf_tls_keys[] = {
 	"certificate", "private_key", "ca", NULL
@@ -519,6 +526,28 @@ conf_read_security(struct conf_ctx *cx, const config_setting_t *root,
 				    "security.authentication \"%s\" is not "
 				    "valid (allowed: \"hmac\", \"none\")", v));
 		}
+		if ((s = config_setting_get_member(g, "encryption")) != NULL) {
+			if (conf_get_str(cx, s, "security.encryption", v,
+			    sizeof(v) - 1) == -1)
+				return (-1);
+			if (strcmp(v, "none") == 0)
+				conf->encrypt_none = 1;
+			else if (strcmp(v, "tls") != 0)
+				return (conf_error(cx, conf_line(s),
+				    "security.encryption \"%s\" is not valid "
+				    "(allowed: \"tls\", the default, or "
+				    "\"none\")", v));
+			if (conf->encrypt_none && conf->tls_on)
+				return (conf_error(cx, conf_line(s),
+				    "security.encryption = \"none\" and "
+				    "security.tls: choose one"));
+			if (!conf->encrypt_none && conf->auth_none &&
+			    !conf->tls_on)
+				return (conf_error(cx, conf_line(s),
+				    "security.encryption = \"tls\" needs a "
+				    "cluster key (key_file) or certificates "
+				    "(tls), and authentication is \"none\""));
+		}
 		if ((s = config_setting_get_member(g, "check_address")) !=
 		    NULL) {
 			if (config_setting_type(s) != CONFIG_TYPE_BOOL)
@@ -772,15 +801,23 @@ config_load_keys(const struct cohort_conf *conf, struct auth_keys *keys,
 	return (0);
 }
 
-/* The numeric groups: heartbeat, reconnect, limits. */
+/*
+ * The groups of numbers: heartbeat, reconnect, limits, and metrics,
+ * whose one other key (listen) conf_read_metrics reads.
+ */
 static int
 conf_read_numbers(struct conf_ctx *cx, const config_setting_t *root,
     struct cohort_conf *conf)
 {
-	static const char *const groups[] = { "heartbeat", "reconnect",
-	    "limits", NULL };
+	static const struct {
+		const char	*name;
+		const char	*other;		/* a key read elsewhere */
+	} groups[] = {
+		{ "heartbeat", NULL }, { "reconnect", NULL },
+		{ "limits", NULL }, { "metrics", "listen" }, { NULL, NULL }
+	};
 	const config_setting_t	*g, *s;
-	const char		*keys[N_NUM + 1];
+	const char		*keys[N_NUM + 2];
 	char			 what[64];
 	long long		 v = 0;
 	size_t			 i, gi, nk;
@@ -788,22 +825,27 @@ conf_read_numbers(struct conf_ctx *cx, const config_setting_t *root,
 	for (i = 0; i < N_NUM; i++)
 		*(uint32_t *)((char *)&conf->lim + conf_num_tbl[i].off) =
 		    conf_num_tbl[i].def;
-	for (gi = 0; groups[gi] != NULL; gi++) {
-		if ((g = config_setting_get_member(root, groups[gi])) == NULL)
+	for (gi = 0; groups[gi].name != NULL; gi++) {
+		const char	*name = groups[gi].name;
+
+		if ((g = config_setting_get_member(root, name)) == NULL)
 			continue;
 		if (config_setting_type(g) != CONFIG_TYPE_GROUP)
 			return (conf_error(cx, conf_line(g), "%s must be a "
-			    "group: %s = { ... };", groups[gi], groups[gi]));
-		for (i = 0, nk = 0; i < N_NUM; i++)
-			if (strcmp(conf_num_tbl[i].group, groups[gi]) == 0)
+			    "group: %s = { ... };", name, name));
+		nk = 0;
+		if (groups[gi].other != NULL)
+			keys[nk++] = groups[gi].other;
+		for (i = 0; i < N_NUM; i++)
+			if (strcmp(conf_num_tbl[i].group, name) == 0)
 				keys[nk++] = conf_num_tbl[i].key;
 		keys[nk] = NULL;
-		if (conf_check_keys(cx, g, keys, groups[gi]) == -1)
+		if (conf_check_keys(cx, g, keys, name) == -1)
 			return (-1);
 		for (i = 0; i < N_NUM; i++) {
 			const struct conf_num	*cn = &conf_num_tbl[i];
 
-			if (strcmp(cn->group, groups[gi]) != 0 ||
+			if (strcmp(cn->group, name) != 0 ||
 			    (s = config_setting_get_member(g, cn->key)) == NULL)
 				continue;
 			snprintf(what, sizeof(what), "%s.%s", cn->group,
@@ -848,6 +890,76 @@ conf_check_relations(struct conf_ctx *cx, const config_setting_t *root,
 		    "limits.client_queue_bytes must each hold at least one "
 		    "frame of limits.max_message_size plus 128 KiB (%zu bytes)",
 		    config_max_frame(conf)));
+	if ((g = config_setting_get_member(root, "metrics")) != NULL &&
+	    l->healthz_min_peers_up > conf->n_nodes - 1) {
+		const config_setting_t	*s;
+
+		s = config_setting_get_member(g, "healthz_min_peers_up");
+		return (conf_error(cx, conf_line(s != NULL ? s : g),
+		    "metrics.healthz_min_peers_up (%u) is more than the peers "
+		    "in nodes (%zu): /healthz would never answer 200",
+		    l->healthz_min_peers_up, conf->n_nodes - 1));
+	}
+	return (0);
+}
+
+/*
+ * metrics.listen: "IPv4:PORT" or "[IPv6]:PORT", numeric, where the HTTP
+ * endpoint listens; no listen, no endpoint.  The group's numbers were
+ * read by conf_read_numbers.
+ */
+static int
+conf_read_metrics(struct conf_ctx *cx, const config_setting_t *root,
+    struct cohort_conf *conf)
+{
+	const config_setting_t	*g, *s;
+	struct in6_addr		 a6;
+	struct in_addr		 a4;
+	char			 v[CONF_LISTEN_ADDR_MAX + 16], *addr, *port;
+	char			*end;
+	unsigned long		 pn = 0;
+	int			 ok;
+
+	if ((g = config_setting_get_member(root, "metrics")) == NULL ||
+	    (s = config_setting_get_member(g, "listen")) == NULL)
+		return (0);
+	if (conf_get_str(cx, s, "metrics.listen", v, sizeof(v) - 1) == -1)
+		return (-1);
+	if (v[0] == '[') {
+		addr = v + 1;
+		if ((port = strchr(addr, ']')) == NULL || port[1] != ':')
+			port = NULL;
+		else {
+			*port = '\0';
+			port += 2;
+		}
+		ok = port != NULL && inet_pton(AF_INET6, addr, &a6) == 1;
+	} else {
+		addr = v;
+		if ((port = strrchr(v, ':')) != NULL)
+			*port++ = '\0';
+		if (port != NULL && strchr(addr, ':') != NULL)
+			return (conf_error(cx, conf_line(s), "metrics.listen "
+			    "\"%s\": write an IPv6 address in brackets, "
+			    "\"[%s]:%s\"", config_setting_get_string(s), addr,
+			    port));
+		ok = port != NULL && inet_pton(AF_INET, addr, &a4) == 1;
+	}
+	if (ok && *port >= '0' && *port <= '9') {
+		errno = 0;
+		pn = strtoul(port, &end, 10);
+		ok = errno == 0 && *end == '\0' && pn >= 1 && pn <= 65535;
+	} else
+		ok = 0;
+	if (!ok || strlen(addr) > CONF_LISTEN_ADDR_MAX)
+		return (conf_error(cx, conf_line(s), "metrics.listen \"%s\" is "
+		    "not valid (allowed: a numeric address and a port from 1 "
+		    "to 65535, \"127.0.0.1:9741\" or \"[::1]:9741\")",
+		    config_setting_get_string(s)));
+	strlcpy(conf->metrics_addr, addr, sizeof(conf->metrics_addr));
+	conf->metrics_port = (uint16_t)pn;
+	conf->metrics_line = conf_line(s);
+	conf->metrics_on = 1;
 	return (0);
 }
 
@@ -910,6 +1022,7 @@ conf_walk(struct conf_ctx *cx, config_t *cf, const char *node_override,
 	    conf_read_policy(cx, root, conf) == -1 ||
 	    conf_read_security(cx, root, conf) == -1 ||
 	    conf_read_numbers(cx, root, conf) == -1 ||
+	    conf_read_metrics(cx, root, conf) == -1 ||
 	    conf_check_relations(cx, root, conf) == -1)
 		return (-1);
 	return (0);
@@ -1156,6 +1269,14 @@ config_find_node(const struct cohort_conf *conf, const char *id)
 	return (NULL);
 }
 
+int
+config_encrypted(const struct cohort_conf *conf)
+{
+	if (conf->tls_on)
+		return (1);
+	return (!conf->encrypt_none && !conf->auth_none);
+}
+
 size_t
 config_max_frame(const struct cohort_conf *conf)
 {
@@ -1261,6 +1382,8 @@ config_print(const struct cohort_conf *conf, FILE *fp)
 	    conf->slow_disconnect ? "disconnect" : "backpressure");
 	fprintf(fp, "security = {\n  authentication = \"%s\";\n",
 	    conf->auth_none ? "none" : "hmac");
+	fprintf(fp, "  encryption = \"%s\";\n", config_encrypted(conf) ?
+	    "tls" : "none");
 	if (conf->n_key_files > 0) {
 		fprintf(fp, "  key_files = [ ");
 		for (i = 0; i < conf->n_key_files; i++) {
@@ -1295,6 +1418,11 @@ config_print(const struct cohort_conf *conf, FILE *fp)
 				fprintf(fp, "};\n");
 			group = cn->group;
 			fprintf(fp, "%s = {\n", group);
+			if (strcmp(group, "metrics") == 0 && conf->metrics_on)
+				fprintf(fp, strchr(conf->metrics_addr, ':') ?
+				    "  listen = \"[%s]:%u\";\n" :
+				    "  listen = \"%s:%u\";\n",
+				    conf->metrics_addr, conf->metrics_port);
 		}
 		fprintf(fp, "  %s = %u;\n", cn->key,
 		    *(const uint32_t *)((const char *)&conf->lim + cn->off));

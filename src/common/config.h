@@ -14,6 +14,7 @@
 
 #define CONF_SOCKET_MAX		107	/* sun_path, less the NUL */
 #define CONF_NODES_MAX		WIRE_MEMBERS_MAX
+#define CONF_LISTEN_ADDR_MAX	63	/* a numeric IPv4 or IPv6 address */
 
 struct conf_node {
 	char		 id[WIRE_ID_MAX + 1];
@@ -46,6 +47,11 @@ struct conf_limits {
 	uint32_t	 requests_served_max;	/* served here at once, all peers */
 	uint32_t	 client_memory_bytes;	/* subscription state, a client */
 	uint32_t	 memory_bytes;		/* the same, all clients */
+	/* metrics: the HTTP endpoint's bounds, and /healthz's */
+	uint32_t	 metrics_max_connections;
+	uint32_t	 metrics_max_request_size;
+	uint32_t	 metrics_timeout_ms;
+	uint32_t	 healthz_min_peers_up;
 };
 
 struct cohort_conf {
@@ -64,6 +70,7 @@ struct cohort_conf {
 	size_t		 n_key_files;
 	int		 key_line;
 	int		 auth_none;	/* authentication = "none" */
+	int		 encrypt_none;	/* encryption = "none": plaintext */
 	int		 check_address;	/* a HELLO comes from its node's IP */
 	/* security.tls: peer streams in TLS 1.3 when tls_on (all three set) */
 	int		 tls_on;
@@ -73,6 +80,11 @@ struct cohort_conf {
 	char		 tls_ca[1024];
 	char		 socket_group[64];	/* "" = leave it */
 	struct acl	 acl;		/* local socket: who, and subjects */
+	/* metrics.listen: GET /metrics and /healthz there when metrics_on */
+	int		 metrics_on;
+	int		 metrics_line;
+	char		 metrics_addr[CONF_LISTEN_ADDR_MAX + 1];	/* no [] */
+	uint16_t	 metrics_port;
 };
 
 /*
@@ -91,6 +103,12 @@ int	 config_load_keys(const struct cohort_conf *, struct auth_keys *,
 void	 config_print(const struct cohort_conf *, FILE *);
 const struct conf_node *config_find_node(const struct cohort_conf *,
 	    const char *);
+/*
+ * Do peer streams run in TLS: with certificates (security.tls), or by
+ * default with the cluster key as a pre-shared key; not with
+ * encryption = "none" or authentication = "none".
+ */
+int	 config_encrypted(const struct cohort_conf *);
 /* Largest frame on the peer and local sockets for these limits. */
 size_t	 config_max_frame(const struct cohort_conf *);
 

@@ -3,9 +3,10 @@
  *
  * Each row is X(owner, name, kind, help):
  *  - owner: the module whose struct holds it and which alone writes it:
- *    daemon, mesh, control or relay; a few are kept by several modules
- *    and reported as their sum (listen: mesh and control; rc: relay and
- *    control; mrc: mesh, relay and control).
+ *    daemon, mesh, control, relay or http (io/http.c, the metrics
+ *    endpoint); a few are kept by several modules and reported as their
+ *    sum (listen: mesh and control; rc: relay and control; mrc: mesh,
+ *    relay and control).
  *  - name: the field, the CTL_STATS key, the JSON key and the Prometheus
  *    name (cohort_<name>, cohort_peer_<name> for peer rows).
  *  - kind: counter (only grows) or gauge.
@@ -89,7 +90,18 @@
 	X(control, acl_refused, counter, "publishes or subscriptions refused by security.rules") \
 	X(relay, msgs_maybe_lost, counter,				\
 	    "messages reported to their senders as maybe lost")	\
-	X(mrc, encode_errors, counter, "frames that could not be encoded")
+	X(mrc, encode_errors, counter, "frames that could not be encoded") \
+	X(http, http_connections, gauge, "HTTP connections open now")	\
+	X(http, http_conns_accepted, counter, "HTTP connections accepted") \
+	X(http, http_conns_refused, counter,				\
+	    "HTTP connections closed at metrics.max_connections")	\
+	X(http, http_requests, counter, "HTTP requests answered by a route") \
+	X(http, http_bad_requests, counter,				\
+	    "HTTP requests refused: malformed, unknown path, not GET")	\
+	X(http, http_too_large, counter,				\
+	    "HTTP requests refused over metrics.max_request_size")	\
+	X(http, http_timeouts, counter,					\
+	    "HTTP connections closed at metrics.timeout_ms")
 
 /* One section per peer: X(name, kind, help). */
 #define COHORT_PEER_STATS(X)						\
@@ -121,6 +133,7 @@
 #define STATS_FIELD_daemon_listen(n)	STATS_N_(n)
 #define STATS_FIELD_daemon_rc(n)	STATS_N_(n)
 #define STATS_FIELD_daemon_mrc(n)	STATS_N_(n)
+#define STATS_FIELD_daemon_http(n)	STATS_N_(n)
 #define STATS_FIELD_mesh_daemon(n)	STATS_N_(n)
 #define STATS_FIELD_mesh_mesh(n)	STATS_F_(n)
 #define STATS_FIELD_mesh_control(n)	STATS_N_(n)
@@ -128,6 +141,7 @@
 #define STATS_FIELD_mesh_listen(n)	STATS_F_(n)
 #define STATS_FIELD_mesh_rc(n)		STATS_N_(n)
 #define STATS_FIELD_mesh_mrc(n)		STATS_F_(n)
+#define STATS_FIELD_mesh_http(n)	STATS_N_(n)
 #define STATS_FIELD_control_daemon(n)	STATS_N_(n)
 #define STATS_FIELD_control_mesh(n)	STATS_N_(n)
 #define STATS_FIELD_control_control(n)	STATS_F_(n)
@@ -135,6 +149,7 @@
 #define STATS_FIELD_control_listen(n)	STATS_F_(n)
 #define STATS_FIELD_control_rc(n)	STATS_F_(n)
 #define STATS_FIELD_control_mrc(n)	STATS_F_(n)
+#define STATS_FIELD_control_http(n)	STATS_N_(n)
 #define STATS_FIELD_relay_daemon(n)	STATS_N_(n)
 #define STATS_FIELD_relay_mesh(n)	STATS_N_(n)
 #define STATS_FIELD_relay_control(n)	STATS_N_(n)
@@ -142,6 +157,15 @@
 #define STATS_FIELD_relay_listen(n)	STATS_N_(n)
 #define STATS_FIELD_relay_rc(n)		STATS_F_(n)
 #define STATS_FIELD_relay_mrc(n)	STATS_F_(n)
+#define STATS_FIELD_relay_http(n)	STATS_N_(n)
+#define STATS_FIELD_http_daemon(n)	STATS_N_(n)
+#define STATS_FIELD_http_mesh(n)	STATS_N_(n)
+#define STATS_FIELD_http_control(n)	STATS_N_(n)
+#define STATS_FIELD_http_relay(n)	STATS_N_(n)
+#define STATS_FIELD_http_listen(n)	STATS_N_(n)
+#define STATS_FIELD_http_rc(n)		STATS_N_(n)
+#define STATS_FIELD_http_mrc(n)		STATS_N_(n)
+#define STATS_FIELD_http_http(n)	STATS_F_(n)
 
 #define STATS_FIELD_daemon_(owner, name, kind, help)	\
 	STATS_FIELD_daemon_##owner(name)
@@ -151,12 +175,26 @@
 	STATS_FIELD_control_##owner(name)
 #define STATS_FIELD_relay_(owner, name, kind, help)	\
 	STATS_FIELD_relay_##owner(name)
+#define STATS_FIELD_http_(owner, name, kind, help)	\
+	STATS_FIELD_http_##owner(name)
 #define STATS_FIELDS(module)	COHORT_STATS(STATS_FIELD_##module##_)
 
 #define PEER_STATS_FIELD_(name, kind, help)	uint64_t name;
 
 struct peer_stats {
 	COHORT_PEER_STATS(PEER_STATS_FIELD_)
+};
+
+/*
+ * Where a report of these statistics goes: the CTL_STATS frame, the
+ * Prometheus text (promfmt.h).  section(arg, kind, name) opens a
+ * section: kind "daemon" (name: this node's id) or "peer" (name: the
+ * peer's id); add(arg, key, value) gives its rows, in list order.
+ */
+struct stats_sink {
+	void	(*section)(void *, const char *, const char *);
+	void	(*add)(void *, const char *, uint64_t);
+	void	 *arg;
 };
 
 /* For printers: is key a gauge, and its help text (NULL if unknown)? */

@@ -24,8 +24,8 @@
  * and the lowest it accepts; two ends are compatible when the ranges
  * overlap, and then speak the highest common version.
  */
-#define PROTO_VERSION		1
-#define PROTO_MIN_VERSION	1
+#define PROTO_VERSION		2
+#define PROTO_MIN_VERSION	2
 
 /* Local socket protocol, negotiated the same way in CTL_HELLO. */
 #define CTL_VERSION		1

@@ -147,34 +147,18 @@ ctl_members_cb(void *arg, struct client *cl, uint32_t req_id)
 	free(buf);
 }
 
-/* Every row of COHORT_STATS, from the module that owns it. */
-static void
-daemon_stats_write(struct cohortd *sc, struct wire_writer *w)
-{
-	struct daemon_stats		 ds;
-	const struct mesh_stats		*ms = mesh_stats(sc->mesh);
-	const struct control_stats	*cs = control_stats(sc->ctl);
-	const struct relay_stats	*rs = relay_stats(sc->relay);
+/* The CTL_STATS frame as a stats sink. */
 
-	ds.uptime_ms = wall_ms() - sc->started_ms;
-	ds.incarnation = sc->incarnation;
-	ds.peers = sc->conf.n_nodes - 1;
-	ds.hb_interval_ms = sc->conf.lim.hb_interval_ms;
-	ds.hb_timeout_ms = sc->conf.lim.hb_timeout_ms;
-	ds.log_debug = (uint64_t)log_getverbose();
-	wire_stats_section(w, "daemon", sc->conf.node_id);
-#define STATV_daemon(n)		ds.n
-#define STATV_mesh(n)		ms->n
-#define STATV_control(n)	cs->n
-#define STATV_relay(n)		rs->n
-#define STATV_listen(n)		(ms->n + cs->n)
-#define STATV_rc(n)		(rs->n + cs->n)
-#define STATV_mrc(n)		(ms->n + rs->n + cs->n)
-#define X(owner, name, kind, help)				\
-	wire_stats_add(w, #name, STATV_##owner(name));
-	COHORT_STATS(X)
-#undef X
-	mesh_peer_stats(sc->mesh, w);
+static void
+wire_sink_section(void *arg, const char *kind, const char *name)
+{
+	wire_stats_section(arg, kind, name);
+}
+
+static void
+wire_sink_add(void *arg, const char *key, uint64_t value)
+{
+	wire_stats_add(arg, key, value);
 }
 
 static void
@@ -182,6 +166,7 @@ ctl_stats_cb(void *arg, struct client *cl, uint32_t req_id)
 {
 	struct cohortd		*sc = arg;
 	struct wire_writer	 w;
+	struct stats_sink	 sink;
 	uint8_t			*buf;
 	size_t			 cap, per_section;
 
@@ -193,7 +178,10 @@ ctl_stats_cb(void *arg, struct client *cl, uint32_t req_id)
 		return;
 	}
 	wire_stats_start(&w, buf, cap, req_id);
-	daemon_stats_write(sc, &w);
+	sink.section = wire_sink_section;
+	sink.add = wire_sink_add;
+	sink.arg = &w;
+	daemon_stats(sc, &sink);
 	control_send(cl, req_id, buf, wire_stats_finish(&w));
 	free(buf);
 }
@@ -277,8 +265,12 @@ daemon_start(struct cohortd *sc, SSL_CTX *tls)
 	if ((sc->base = event_base_new()) == NULL)
 		fatalx("cannot create the event base");
 	daemon_signals(sc);
-	sc->tr = tls != NULL ? transport_tls_new(sc->base, tls) :
-	    transport_plain_new(sc->base);
+	if (tls == NULL)
+		sc->tr = transport_plain_new(sc->base);
+	else if (sc->conf.tls_on)
+		sc->tr = transport_tls_new(sc->base, tls);
+	else
+		sc->tr = transport_psk_new(sc->base, tls);
 	if (sc->tr == NULL)
 		fatalx("out of memory");
 	memset(&mp, 0, sizeof(mp));
@@ -296,6 +288,8 @@ daemon_start(struct cohortd *sc, SSL_CTX *tls)
 	if ((sc->relay = relay_new(sc->base, &sc->conf, sc->mesh, sc->ctl)) ==
 	    NULL)
 		fatalx("out of memory");
+	if (metrics_start(sc) == -1)
+		return (-1);
 	sc->ev_watchdog = notify_watchdog_init(sc->base);
 	return (0);
 }
@@ -304,6 +298,7 @@ void
 daemon_free(struct cohortd *sc)
 {
 	/* Top down: clients first, so that the relay forgets them. */
+	metrics_free(sc);
 	control_free(sc->ctl);
 	sc->ctl = NULL;
 	relay_free(sc->relay);

@@ -7,6 +7,8 @@
  *        signals, the answers that need several modules: members, stats)
  *     -> reload.c (SIGHUP and `cohortctl reload`)
  *     -> load.c (config, cluster keys and TLS context, read together)
+ *     -> metrics.c (the HTTP endpoint: GET /metrics, /healthz)
+ *     -> stats.c (every statistic, from the module that keeps it)
  * and each of them down into relay, mesh, control, io and common.
  */
 #ifndef COHORT_DAEMON_H
@@ -24,6 +26,7 @@ struct mesh;
 struct control;
 struct relay;
 struct transport;
+struct http;
 struct ssl_ctx_st;
 
 struct daemon_stats {
@@ -44,6 +47,7 @@ struct cohortd {
 	struct mesh		*mesh;
 	struct control		*ctl;
 	struct relay		*relay;
+	struct http		*http;		/* metrics.c's; NULL until on */
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
 	struct event		*ev_exit_timer;
 	struct event		*ev_watchdog;
@@ -71,5 +75,20 @@ int		 daemon_reload(struct cohortd *, char *, size_t);
  */
 int		 daemon_load(const char *, const char *, struct cohort_conf *,
 		    struct auth_keys *, struct ssl_ctx_st **, char *, size_t);
+
+/* metrics.c */
+/* metrics.listen: serve it; -1, logged, if it cannot be bound. */
+int		 metrics_start(struct cohortd *);
+/*
+ * Before a reload takes the new config: listen where it says, or stop;
+ * if the new address cannot be bound, the old one stays in it, and in
+ * force.  The limits apply to the next connections and steps.
+ */
+void		 metrics_reload(struct cohortd *, struct cohort_conf *);
+void		 metrics_free(struct cohortd *);
+
+/* stats.c */
+/* The "daemon" section, then one "peer" section per peer, into sink. */
+void		 daemon_stats(struct cohortd *, const struct stats_sink *);
 
 #endif /* COHORT_DAEMON_H */

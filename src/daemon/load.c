@@ -20,7 +20,18 @@ daemon_load(const char *path, const char *node, struct cohort_conf *conf,
 		config_free(conf);
 		return (-1);
 	}
-	if (conf->tls_on && (*tls = tls_ctx_new(conf, err, errlen)) == NULL) {
+	/*
+	 * Certificates when security.tls says so; else, by default, the
+	 * cluster key as a TLS pre-shared key.  The PSK context borrows keys
+	 * and the cluster name: at start they are the daemon's own, which
+	 * reloads change in place.
+	 */
+	if (conf->tls_on)
+		*tls = tls_ctx_new(conf, err, errlen);
+	else if (config_encrypted(conf) && keys->n > 0)
+		*tls = tls_psk_ctx_new(keys, err, errlen);
+	if ((conf->tls_on || (config_encrypted(conf) && keys->n > 0)) &&
+	    *tls == NULL) {
 		explicit_bzero(keys, sizeof(*keys));
 		config_free(conf);
 		return (-1);

@@ -133,13 +133,21 @@ main(int argc, char *argv[])
 	    &tls, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	log_setverbose(sc.debug || sc.conf.log_debug);
-	if (tls != NULL)
+	if (sc.conf.tls_on)
 		log_info("peer streams use TLS 1.3: certificate %s, CA %s",
 		    sc.conf.tls_cert, sc.conf.tls_ca);
+	else if (tls != NULL)
+		log_info("peer streams use TLS 1.3 keyed by the cluster key");
 	else if (sc.conf.auth_none && sc.conf.n_nodes > 1)
 		log_warnx("security.authentication is \"none\": anything that "
-		    "reaches port %u can join cluster %s as one of its nodes",
+		    "reaches port %u can join cluster %s as one of its nodes, "
+		    "and peer streams are not encrypted",
 		    sc.conf.nodes[sc.conf.self].port, sc.conf.cluster);
+	else if (sc.conf.encrypt_none && sc.conf.n_nodes > 1)
+		log_warnx("security.encryption is \"none\": peers prove the "
+		    "cluster key when they connect, but what travels between "
+		    "them is neither encrypted nor authenticated: anyone on the "
+		    "path can read it, and change it");
 
 	/* New at every start, and larger than the last one: a restart shows. */
 	{

@@ -49,6 +49,14 @@ reload_keep(struct cohortd *sc, struct cohort_conf *nc)
 		strlcpy(nc->tls_key, sc->conf.tls_key, sizeof(nc->tls_key));
 		strlcpy(nc->tls_ca, sc->conf.tls_ca, sizeof(nc->tls_ca));
 	}
+	if (config_encrypted(nc) != config_encrypted(&sc->conf)) {
+		log_warnx("reload: security.encryption (or authentication) "
+		    "changes take effect at the next restart (of every node); "
+		    "peer streams stay %s", config_encrypted(&sc->conf) ?
+		    "encrypted" : "plain");
+		nc->encrypt_none = sc->conf.encrypt_none;
+		nc->auth_none = sc->conf.auth_none;
+	}
 	strlcpy(nc->cluster, sc->conf.cluster, sizeof(nc->cluster));
 	strlcpy(nc->socket, sc->conf.socket, sizeof(nc->socket));
 	nc->lim.max_message_size = sc->conf.lim.max_message_size;
@@ -98,6 +106,7 @@ daemon_reload(struct cohortd *sc, char *msg, size_t len)
 		return (-1);
 	}
 	reload_keep(sc, &nc);
+	metrics_reload(sc, &nc);
 	/*
 	 * Renewed certificates apply to the next handshakes; streams
 	 * already open keep the context they began with.  TLS turned on
@@ -106,7 +115,7 @@ daemon_reload(struct cohortd *sc, char *msg, size_t len)
 	if (tls != NULL && nc.tls_on)
 		transport_set_tls(sc->tr, tls);
 	else
-		SSL_CTX_free(tls);
+		SSL_CTX_free(tls);	/* the PSK context reads the keys in place */
 	/* New keys apply to the next handshakes: rotation, see auth.h. */
 	sc->keys = keys;
 	explicit_bzero(&keys, sizeof(keys));

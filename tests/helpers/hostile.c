@@ -403,10 +403,16 @@ has_welcome(struct conn *c)
 	return (c->welcome || c->errors > 0);
 }
 
+/*
+ * The daemon's HELLO (it sends one as soon as it accepts) or a refusal.
+ * It proves itself only after we do (cohort-protocol(7)), so a HELLO of
+ * ours that it accepts gets no answer of its own: what proves it was
+ * accepted is that no REFUSE follows (see peer_probe_run).
+ */
 static int
 has_hello_answer(struct conn *c)
 {
-	return (c->acked || c->errors > 0);
+	return (c->hello || c->errors > 0);
 }
 
 static int
@@ -699,6 +705,9 @@ at_deadline(uint64_t ms)
 	return (ms >= hello_ms * 8 / 10 && ms <= hello_ms + 2000);
 }
 
+/* How long a refusal of our HELLO may take to come, if it comes. */
+#define ACCEPT_GRACE_MS	200
+
 /* One probe on a stream of its own: 1 if the daemon behaved. */
 static int
 peer_probe_run(const char *host, const char *port, struct probe *p)
@@ -709,7 +718,8 @@ peer_probe_run(const char *host, const char *port, struct probe *p)
 
 	(void)conn_send(c, p->a, p->alen);
 	if (p->blen > 0) {
-		if (!conn_wait(c, has_hello_answer, ERROR_MS) || !c->acked) {
+		if (!conn_wait(c, has_hello_answer, ERROR_MS) ||
+		    (conn_wait(c, has_error, ACCEPT_GRACE_MS), c->errors > 0)) {
 			warnx("lengths: %s: the daemon did not accept the "
 			    "HELLO as %s%s%s", p->name, down_id,
 			    c->errors ? ": " : "", c->errors ? c->text : "");

@@ -3,7 +3,8 @@
  *
  *	peerprobe [-v version] [-m min_version] [-C cluster] [-i node_id]
  *	    [-a] [-k keyfile] [-b source] [-r record | -p replay]
- *	    [-A ca -c cert -K key] [-R corr[-last] [-S subject]] host port
+ *	    [-A ca -c cert -K key | -P] [-R corr[-last] [-S subject]]
+ *	    host port
  *
  * Connects, sends one HELLO built from the options, and reports what the
  * daemon answered, one line on stdout:
@@ -16,8 +17,12 @@
  * sent to a file; -p sends such a recording verbatim instead, to check
  * that a captured handshake cannot be replayed.  -A runs the stream in
  * TLS 1.3, verifying the daemon against the CA in ca and presenting
- * cert and key; a TLS failure is an answer too:
+ * cert and key; -P runs it in TLS 1.3 keyed by the cluster key of -k (the
+ * daemon's default).  A TLS failure is an answer
+ * too:
  *	TLS <reason>
+ * As the dialling end, the probe proves the key first (-a): its proof
+ * binds the role and, in TLS, the session (cohort-protocol(7)).
  * -R (with -a) plays a node that answers a request it was never sent:
  * once the stream is up it sends an ECHO, then one DATA frame with the
  * REPLY flag for each correlation id from corr to last (decimal, or hex
@@ -42,6 +47,7 @@
 
 #include "common/auth.h"
 #include "common/wire.h"
+#include "daemon/io/tls.h"
 
 static FILE	*record;
 static SSL	*ssl;		/* with -A */
@@ -78,6 +84,24 @@ tls_start(int fd, const char *ca, const char *cert, const char *key)
 		errx(1, "TLS setup: %s", ERR_reason_error_string(
 		    ERR_get_error()));
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if ((ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, fd) != 1)
+		errx(1, "SSL_new");
+	if (SSL_connect(ssl) != 1)
+		tls_answer();
+}
+
+/* TLS keyed by the cluster key, as the daemon makes it by default. */
+static void
+tls_start_psk(int fd, const struct auth_key *key)
+{
+	static struct auth_keys	 keys;
+	SSL_CTX			*ctx;
+	char			 msg[256];
+
+	keys.key[0] = *key;
+	keys.n = 1;
+	if ((ctx = tls_psk_ctx_new(&keys, msg, sizeof(msg))) == NULL)
+		errx(1, "TLS setup: %s", msg);
 	if ((ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, fd) != 1)
 		errx(1, "SSL_new");
 	if (SSL_connect(ssl) != 1)
@@ -266,8 +290,9 @@ main(int argc, char *argv[])
 	const char		*ca = NULL, *cert = NULL, *tlskey = NULL;
 	const char		*subject = "forged";
 	char			 msg[256];
+	uint8_t			 chan[AUTH_CHANNEL_LEN];
 	uint64_t		 corr_first = 0, corr_last = 0;
-	int			 ch, fd, do_ack = 0;
+	int			 ch, fd, do_ack = 0, psk = 0;
 
 	memset(&h, 0, sizeof(h));
 	h.version = PROTO_VERSION;
@@ -276,7 +301,7 @@ main(int argc, char *argv[])
 	strlcpy(h.cluster, "test", sizeof(h.cluster));
 	strlcpy(h.node_id, "probe", sizeof(h.node_id));
 	strlcpy(h.address, "127.0.0.1", sizeof(h.address));
-	while ((ch = getopt(argc, argv, "A:ab:C:c:i:K:k:m:p:R:r:S:v:")) !=
+	while ((ch = getopt(argc, argv, "A:ab:C:c:i:K:k:m:Pp:R:r:S:v:")) !=
 	    -1) {
 		switch (ch) {
 		case 'R':
@@ -307,6 +332,9 @@ main(int argc, char *argv[])
 		case 'p':
 			replayfile = optarg;
 			break;
+		case 'P':
+			psk = 1;
+			break;
 		case 'r':
 			if ((record = fopen(optarg, "w")) == NULL)
 				err(1, "%s", optarg);
@@ -326,7 +354,7 @@ main(int argc, char *argv[])
 		default:
 			errx(1, "usage: peerprobe [-a] [-v version] "
 			    "[-m min_version] [-C cluster] [-i id] "
-			    "[-A ca -c cert -K key] [-R corr[-last] "
+			    "[-A ca -c cert -K key | -P] [-R corr[-last] "
 			    "[-S subject]] host port");
 		}
 	}
@@ -338,8 +366,12 @@ main(int argc, char *argv[])
 	    sizeof(msg)) == -1)
 		errx(1, "%s", msg);
 	fd = dial(argv[optind], argv[optind + 1], source);
+	if (psk && keyfile == NULL)
+		errx(1, "-P needs the cluster key: -k keyfile");
 	if (ca != NULL)
 		tls_start(fd, ca, cert, tlskey);
+	else if (psk)
+		tls_start_psk(fd, &key);
 	arc4random_buf(nonce, sizeof(nonce));
 	memcpy(h.nonce, nonce, sizeof(nonce));
 	if (replayfile != NULL)
@@ -368,7 +400,18 @@ main(int argc, char *argv[])
 				t.to_nonce = theirs.nonce;
 				t.from_inc = h.incarnation;
 				t.to_inc = theirs.incarnation;
-				auth_mac(&key, &t, ack.mac);
+				/* We dialled: the initiator's proof. */
+				t.from_initiator = 1;
+				t.channel = NULL;
+				t.channel_len = 0;
+				if (ssl != NULL && SSL_export_keying_material(ssl,
+				    chan, sizeof(chan), "EXPORTER-cohort-hello",
+				    21, NULL, 0, 0) == 1) {
+					t.channel = chan;
+					t.channel_len = sizeof(chan);
+				}
+				if (auth_mac(&key, &t, ack.mac) == -1)
+					errx(1, "cannot compute the proof");
 			}
 			send_all(fd, buf, wire_encode_hello_ack(buf,
 			    sizeof(buf), &ack));

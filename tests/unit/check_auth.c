@@ -83,7 +83,8 @@ static void
 spec_mac(const struct auth_key *k, const struct auth_transcript *t,
     uint8_t mac[AUTH_MAC_LEN])
 {
-	static const char	label[] = "cohort hello-ack v1";
+	static const char	label[] = "cohort hello-ack v2";
+	uint8_t			role = t->from_initiator ? 1 : 0;
 	uint8_t			buf[1024];
 	unsigned int		len = AUTH_MAC_LEN;
 	size_t			n = 0;
@@ -96,6 +97,9 @@ spec_mac(const struct auth_key *k, const struct auth_transcript *t,
 	n = spec_field(buf, n, t->to_nonce, WIRE_NONCE_LEN);
 	n = spec_u64(buf, n, t->from_inc);
 	n = spec_u64(buf, n, t->to_inc);
+	n = spec_field(buf, n, &role, 1);
+	n = spec_field(buf, n, t->channel, t->channel != NULL ?
+	    t->channel_len : 0);
 	ck_assert_ptr_nonnull(HMAC(EVP_sha256(), k->k, (int)k->len, buf, n,
 	    mac, &len));
 	ck_assert_uint_eq(len, AUTH_MAC_LEN);
@@ -110,6 +114,7 @@ struct case_data {
 	char			cluster[WIRE_ID_MAX + 1];
 	char			from_id[WIRE_ID_MAX + 1];
 	char			to_id[WIRE_ID_MAX + 1];
+	uint8_t			channel[AUTH_CHANNEL_LEN];
 	struct auth_transcript	t;
 };
 
@@ -136,6 +141,7 @@ case_init(struct case_data *c)
 	c->t.to_nonce = c->to_nonce;
 	c->t.from_inc = 0x0102030405060708ULL;
 	c->t.to_inc = 42;
+	c->t.from_initiator = 1;
 }
 
 static void
@@ -162,8 +168,8 @@ START_TEST(test_mac_known_answer)
 	case_init(&c);
 	auth_mac(&c.key, &c.t, mac);
 	hex_mac(mac, hex);
-	ck_assert_str_eq(hex, "94b81cd6a14aed17d80ad154e935289a"
-	    "e9454d2030a3ea3828e7c5c4c759c691");
+	ck_assert_str_eq(hex, "f6d23dd7716b36dad1906d98ef99d45a"
+	    "f348d0b4e849c07cde1715679a7509d4");
 }
 END_TEST
 
@@ -217,6 +223,9 @@ enum mutation {
 	M_FROM_INC, M_FROM_INC_HIGH, M_TO_INC, M_TO_INC_HIGH, M_SWAP_INCS,
 	M_KEY_FIRST, M_KEY_LAST, M_KEY_LONGER, M_KEY_SHORTER,
 	M_REVERSE,		/* the other end's proof of the same exchange */
+	M_ROLE,			/* the same proof, as the other role */
+	M_CHANNEL,		/* bound to a TLS session */
+	M_CHANNEL_OTHER,	/* bound to another TLS session */
 	N_MUTATIONS
 };
 
@@ -227,7 +236,8 @@ static const char *const mutation_names[N_MUTATIONS] = {
 	"nonces swapped", "from incarnation", "from incarnation high bit",
 	"to incarnation", "to incarnation high bit", "incarnations swapped",
 	"key first byte", "key last byte", "key one byte longer",
-	"key one byte shorter", "the other direction",
+	"key one byte shorter", "the other direction", "the other role",
+	"a TLS channel", "another TLS channel",
 };
 
 static void
@@ -283,6 +293,20 @@ mutate(struct case_data *c, enum mutation m)
 		mutate(c, M_SWAP_IDS);
 		mutate(c, M_SWAP_NONCES);
 		mutate(c, M_SWAP_INCS);
+		mutate(c, M_ROLE);
+		break;
+	case M_ROLE:
+		c->t.from_initiator = !c->t.from_initiator;
+		break;
+	case M_CHANNEL:
+		memset(c->channel, 0x33, sizeof(c->channel));
+		c->t.channel = c->channel;
+		c->t.channel_len = sizeof(c->channel);
+		break;
+	case M_CHANNEL_OTHER:
+		/* The base has a channel too (see below): one byte differs. */
+		mutate(c, M_CHANNEL);
+		c->channel[AUTH_CHANNEL_LEN - 1] ^= 1;
 		break;
 	case N_MUTATIONS:
 		break;
@@ -297,7 +321,9 @@ START_TEST(test_mac_every_field)
 	uint8_t			want[AUTH_MAC_LEN];
 
 	case_init(&base);
-	auth_mac(&base.key, &base.t, mac0);
+	if (_i == M_CHANNEL_OTHER)
+		mutate(&base, M_CHANNEL);
+	ck_assert_int_eq(auth_mac(&base.key, &base.t, mac0), 0);
 	case_init(&c);
 	mutate(&c, (enum mutation)_i);
 	auth_mac(&c.key, &c.t, mac);

@@ -192,6 +192,9 @@ conf_assert_same(const struct cohort_conf *a, const struct cohort_conf *b)
 	    a->lim.requests_per_client);
 	/* And any limit added since: the struct is all uint32_t. */
 	ck_assert_mem_eq(&b->lim, &a->lim, sizeof(a->lim));
+	ck_assert_int_eq(b->metrics_on, a->metrics_on);
+	ck_assert_str_eq(b->metrics_addr, a->metrics_addr);
+	ck_assert_uint_eq(b->metrics_port, a->metrics_port);
 }
 
 static void
@@ -221,6 +224,10 @@ check_default_limits(const struct conf_limits *l)
 	ck_assert_uint_eq(l->requests_per_client, 4096);
 	ck_assert_uint_eq(l->client_memory_bytes, 32 * 1024 * 1024);
 	ck_assert_uint_eq(l->memory_bytes, 128 * 1024 * 1024);
+	ck_assert_uint_eq(l->metrics_max_connections, 16);
+	ck_assert_uint_eq(l->metrics_max_request_size, 8192);
+	ck_assert_uint_eq(l->metrics_timeout_ms, 5000);
+	ck_assert_uint_eq(l->healthz_min_peers_up, 0);
 }
 
 /*
@@ -301,6 +308,7 @@ START_TEST(test_defaults)
 	load_ok(CLUSTER NODE_ID NODES, NULL, &conf);
 	ck_assert_str_eq(conf.socket, COHORT_SOCKET_DEFAULT);
 	ck_assert_int_eq(conf.log_debug, 0);
+	ck_assert_int_eq(conf.metrics_on, 0);	/* off unless listen is set */
 	check_default_limits(&conf.lim);
 	config_free(&conf);
 }
@@ -540,6 +548,47 @@ START_TEST(test_nodes_max)
 }
 END_TEST
 
+/* metrics: listen, numeric, IPv4 or IPv6 in brackets; the limits. */
+#define WITH_METRICS(m)	BASE "metrics = { " m " };\n"
+
+START_TEST(test_metrics)
+{
+	static const struct {
+		const char	*listen;
+		const char	*addr;
+		unsigned int	 port;
+	} ok[] = {
+		{ "127.0.0.1:9741", "127.0.0.1", 9741 },
+		{ "0.0.0.0:1", "0.0.0.0", 1 },
+		{ "[::1]:9741", "::1", 9741 },
+		{ "[::]:65535", "::", 65535 },
+		{ "[2001:db8::ffff:1.2.3.4]:80", "2001:db8::ffff:1.2.3.4", 80 },
+	};
+	struct cohort_conf	 conf;
+	char			 text[512];
+	size_t			 i;
+
+	for (i = 0; i < NITEMS(ok); i++) {
+		snprintf(text, sizeof(text), WITH_METRICS("listen = \"%s\";"),
+		    ok[i].listen);
+		load_ok(text, NULL, &conf);
+		ck_assert_int_eq(conf.metrics_on, 1);
+		ck_assert_int_eq(conf.metrics_line, 9);
+		ck_assert_str_eq(conf.metrics_addr, ok[i].addr);
+		ck_assert_uint_eq(conf.metrics_port, ok[i].port);
+		config_free(&conf);
+	}
+	load_ok(WITH_METRICS("max_connections = 1024; max_request_size = 1024; "
+	    "timeout_ms = 600000; healthz_min_peers_up = 1;"), NULL, &conf);
+	ck_assert_int_eq(conf.metrics_on, 0);
+	ck_assert_uint_eq(conf.lim.metrics_max_connections, 1024);
+	ck_assert_uint_eq(conf.lim.metrics_max_request_size, 1024);
+	ck_assert_uint_eq(conf.lim.metrics_timeout_ms, 600000);
+	ck_assert_uint_eq(conf.lim.healthz_min_peers_up, 1);
+	config_free(&conf);
+}
+END_TEST
+
 /*
  * Refused configs, by concern.
  */
@@ -706,6 +755,60 @@ static const struct bad_case bad_values[] = {
 	    "(allowed: 10 to 60000)" },
 };
 
+static const struct bad_case bad_metrics[] = {
+	{ WITH_METRICS("listen = \"10.0.0.1\";"), NULL, 9,
+	    "metrics.listen \"10.0.0.1\" is not valid",
+	    "\"127.0.0.1:9741\" or \"[::1]:9741\"" },
+	{ WITH_METRICS("listen = \"10.0.0.1:\";"), NULL, 9,
+	    "metrics.listen \"10.0.0.1:\" is not valid", "port from 1 to 65535" },
+	{ WITH_METRICS("listen = \"10.0.0.1:65536\";"), NULL, 9,
+	    "is not valid", NULL },
+	{ WITH_METRICS("listen = \"10.0.0.1:0\";"), NULL, 9, "is not valid",
+	    NULL },
+	{ WITH_METRICS("listen = \"10.0.0.1:-1\";"), NULL, 9, "is not valid",
+	    NULL },
+	{ WITH_METRICS("listen = \"10.0.0.1:80x\";"), NULL, 9, "is not valid",
+	    NULL },
+	{ WITH_METRICS("listen = \"10.0.0.1:99999999999999999999\";"), NULL,
+	    9, "is not valid", NULL },
+	{ WITH_METRICS("listen = \"localhost:9741\";"), NULL, 9,
+	    "metrics.listen \"localhost:9741\" is not valid", "numeric" },
+	{ WITH_METRICS("listen = \"[::1]9741\";"), NULL, 9, "is not valid",
+	    NULL },
+	{ WITH_METRICS("listen = \"[::1\";"), NULL, 9, "is not valid", NULL },
+	{ WITH_METRICS("listen = \"[10.0.0.1]:80\";"), NULL, 9,
+	    "is not valid", NULL },
+	{ WITH_METRICS("listen = \"::1:9741\";"), NULL, 9,
+	    "write an IPv6 address in brackets", "\"[::1]:9741\"" },
+	{ WITH_METRICS("listen = \"\";"), NULL, 9,
+	    "metrics.listen must not be empty", NULL },
+	{ WITH_METRICS("listen = 9741;"), NULL, 9,
+	    "metrics.listen must be a string", NULL },
+	{ BASE "metrics = \"127.0.0.1:9741\";\n", NULL, 9,
+	    "metrics must be a group", NULL },
+	{ WITH_METRICS("listen = \"10.0.0.1:1\"; port = 80;"), NULL, 9,
+	    "unknown key 'port' in metrics", "(allowed: listen, "
+	    "max_connections, max_request_size, timeout_ms, "
+	    "healthz_min_peers_up)" },
+	{ WITH_METRICS("listen = \"10.0.0.1:1\"; listen = \"10.0.0.1:2\";"),
+	    NULL, 9, "duplicate setting name", NULL },
+	{ WITH_METRICS("max_connections = 0;"), NULL, 9,
+	    "metrics.max_connections = 0 is out of range", "1 to 1024" },
+	{ WITH_METRICS("max_connections = 1025;"), NULL, 9,
+	    "metrics.max_connections = 1025 is out of range", NULL },
+	{ WITH_METRICS("max_request_size = 1023;"), NULL, 9,
+	    "metrics.max_request_size = 1023 is out of range",
+	    "1024 to 1048576" },
+	{ WITH_METRICS("timeout_ms = 99;"), NULL, 9,
+	    "metrics.timeout_ms = 99 is out of range", "100 to 600000" },
+	{ WITH_METRICS("healthz_min_peers_up = -1;"), NULL, 9,
+	    "metrics.healthz_min_peers_up = -1 is out of range", "0 to 1023" },
+	/* BASE has one peer. */
+	{ WITH_METRICS("healthz_min_peers_up = 2;"), NULL, 9,
+	    "metrics.healthz_min_peers_up (2) is more than the peers in "
+	    "nodes (1)", "/healthz would never answer 200" },
+};
+
 static const struct bad_case bad_types[] = {
 	{ "cluster = 5;\n" NODE_ID NODES, NULL, 1,
 	    "cluster must be a string in double quotes", NULL },
@@ -773,6 +876,12 @@ END_TEST
 START_TEST(test_bad_values)
 {
 	check_bad(&bad_values[_i]);
+}
+END_TEST
+
+START_TEST(test_bad_metrics)
+{
+	check_bad(&bad_metrics[_i]);
 }
 END_TEST
 
@@ -908,6 +1017,8 @@ static const char *const print_texts[] = {
 	CLUSTER NODE_ID "nodes = ( { id = \"n1\"; "
 	    "address = \"a\\\\b \\\"c\\\" \\t d\"; port = 1; } );\n"
 	    "socket = \"/run/co\\\\hort/\\\"x\\\".sock\";\n",
+	WITH_METRICS("listen = \"[::1]:9741\"; timeout_ms = 100;"),
+	WITH_METRICS("listen = \"127.0.0.1:1\"; healthz_min_peers_up = 1;"),
 };
 
 START_TEST(test_print_roundtrip)
@@ -941,7 +1052,9 @@ START_TEST(test_print_keys)
 		"peer_queue_bytes = 8388608;\n",
 		"client_queue_bytes = 4194304;\n", "max_clients = 256;\n",
 		"subscriptions_per_client = 100000;\n",
-		"requests_per_client = 4096;\n",
+		"requests_per_client = 4096;\n", "metrics = {\n",
+		"max_connections = 16;\n", "max_request_size = 8192;\n",
+		"timeout_ms = 5000;\n", "healthz_min_peers_up = 0;\n",
 	};
 	struct cohort_conf	 conf;
 	char			*text;
@@ -979,6 +1092,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_max_frame);
 	tcase_add_test(tc, test_free);
 	tcase_add_test(tc, test_nodes_max);
+	tcase_add_test(tc, test_metrics);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("keys");
@@ -991,6 +1105,10 @@ unit_suite(void)
 
 	tc = tcase_create("values");
 	tcase_add_loop_test(tc, test_bad_values, 0, NITEMS(bad_values));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("metrics");
+	tcase_add_loop_test(tc, test_bad_metrics, 0, NITEMS(bad_metrics));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("types");

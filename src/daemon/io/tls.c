@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -268,4 +269,177 @@ tls_error(struct bufferevent *bev, char *buf, size_t len)
 		snprintf(buf, len, "TLS: %s", r != NULL ? r :
 		    "handshake failed");
 	return (1);
+}
+
+/* TLS 1.3 keyed by the cluster key (an external PSK) */
+
+/*
+ * What the PSK callbacks read: the keys in force, borrowed from the
+ * daemon (reloads change them in place), and the identity last offered,
+ * which OpenSSL borrows until the handshake uses it.
+ */
+struct tls_psk {
+	const struct auth_keys	*keys;
+	unsigned char		 ident[64];
+};
+
+static int	tls_psk_index = -1;
+
+static void
+tls_psk_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+    void *argp)
+{
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	if (ptr != NULL) {
+		explicit_bzero(ptr, sizeof(struct tls_psk));
+		free(ptr);
+	}
+}
+
+/* The identity a key is offered under: "cohort1 " and its id in hex. */
+static size_t
+tls_psk_ident(const struct auth_key *k, unsigned char *out, size_t len)
+{
+	static const char	hex[] = "0123456789abcdef";
+	uint8_t			id[AUTH_KEY_ID_LEN];
+	size_t			i, n = 8;
+
+	if (len < 8 + 2 * AUTH_KEY_ID_LEN || auth_key_id(k, id) == -1)
+		return (0);
+	memcpy(out, "cohort1 ", 8);
+	for (i = 0; i < AUTH_KEY_ID_LEN; i++) {
+		out[n++] = (unsigned char)hex[id[i] >> 4];
+		out[n++] = (unsigned char)hex[id[i] & 0xf];
+	}
+	return (n);
+}
+
+/* A session that carries the PSK of key k, for TLS_AES_128_GCM_SHA256. */
+static SSL_SESSION *
+tls_psk_session(SSL *ssl, const struct auth_key *k)
+{
+	static const unsigned char	 aes128gcm[] = { 0x13, 0x01 };
+	const SSL_CIPHER		*cipher;
+	SSL_SESSION			*sess;
+	uint8_t				 psk[AUTH_PSK_LEN];
+
+	if ((cipher = SSL_CIPHER_find(ssl, aes128gcm)) == NULL ||
+	    auth_psk(k, psk) == -1)
+		return (NULL);
+	if ((sess = SSL_SESSION_new()) == NULL ||
+	    SSL_SESSION_set1_master_key(sess, psk, sizeof(psk)) != 1 ||
+	    SSL_SESSION_set_cipher(sess, cipher) != 1 ||
+	    SSL_SESSION_set_protocol_version(sess, TLS1_3_VERSION) != 1) {
+		SSL_SESSION_free(sess);
+		sess = NULL;
+	}
+	explicit_bzero(psk, sizeof(psk));
+	return (sess);
+}
+
+/* Dialling: offer the first key (the one this node proves with). */
+static int
+tls_psk_use_cb(SSL *ssl, const EVP_MD *md, const unsigned char **id,
+    size_t *idlen, SSL_SESSION **sess)
+{
+	struct tls_psk	*p = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl),
+			    tls_psk_index);
+
+	*sess = NULL;
+	if (p == NULL || p->keys->n == 0)
+		return (1);	/* no PSK: the handshake fails */
+	/* Our PSK is for SHA-256: after a retry for another hash, none. */
+	if (md != NULL && md != EVP_sha256())
+		return (1);
+	if ((*idlen = tls_psk_ident(&p->keys->key[0], p->ident,
+	    sizeof(p->ident))) == 0 ||
+	    (*sess = tls_psk_session(ssl, &p->keys->key[0])) == NULL)
+		return (0);	/* fail closed */
+	*id = p->ident;
+	return (1);
+}
+
+/* Accepting: any of our keys, found by the identity offered. */
+static int
+tls_psk_find_cb(SSL *ssl, const unsigned char *id, size_t idlen,
+    SSL_SESSION **sess)
+{
+	struct tls_psk	*p = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl),
+			    tls_psk_index);
+	unsigned char	 want[64];
+	size_t		 i, n;
+
+	*sess = NULL;
+	if (p == NULL)
+		return (1);
+	for (i = 0; i < p->keys->n; i++) {
+		n = tls_psk_ident(&p->keys->key[i], want, sizeof(want));
+		if (n == 0 || n != idlen || CRYPTO_memcmp(want, id, n) != 0)
+			continue;
+		if ((*sess = tls_psk_session(ssl, &p->keys->key[i])) ==
+		    NULL)
+			return (0);
+		return (1);
+	}
+	return (1);	/* not one of our keys: no PSK, the handshake fails */
+}
+
+SSL_CTX *
+tls_psk_ctx_new(const struct auth_keys *keys, char *err, size_t errlen)
+{
+	struct tls_psk	*p;
+	SSL_CTX		*ctx;
+
+	if (tls_psk_index == -1 && (tls_psk_index = SSL_CTX_get_ex_new_index(0,
+	    NULL, NULL, NULL, tls_psk_free)) == -1) {
+		snprintf(err, errlen, "TLS: %s", tls_reason("out of memory"));
+		return (NULL);
+	}
+	if ((ctx = SSL_CTX_new(TLS_method())) == NULL ||
+	    (p = calloc(1, sizeof(*p))) == NULL) {
+		SSL_CTX_free(ctx);
+		snprintf(err, errlen, "TLS: %s", tls_reason("out of memory"));
+		return (NULL);
+	}
+	p->keys = keys;
+	(void)SSL_CTX_set_ex_data(ctx, tls_psk_index, p);
+	/*
+	 * TLS 1.3 only, PSK with (EC)DHE (OpenSSL refuses psk_ke, the mode
+	 * without it, unless told otherwise): a key stolen later does not
+	 * decrypt what was recorded.  No tickets: every stream makes a full
+	 * handshake with the key.  No certificates: the key is the proof;
+	 * the HELLO then binds the node id to this session.
+	 */
+	SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_num_tickets(ctx, 0);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	if (SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256:"
+	    "TLS_CHACHA20_POLY1305_SHA256") != 1) {
+		snprintf(err, errlen, "TLS: %s", tls_reason("no cipher"));
+		SSL_CTX_free(ctx);
+		return (NULL);
+	}
+	SSL_CTX_set_psk_use_session_callback(ctx, tls_psk_use_cb);
+	SSL_CTX_set_psk_find_session_callback(ctx, tls_psk_find_cb);
+	return (ctx);
+}
+
+int
+tls_exporter(struct bufferevent *bev, uint8_t *out, size_t len)
+{
+	static const char	 label[] = "EXPORTER-cohort-hello";
+	SSL			*ssl = bufferevent_openssl_get_ssl(bev);
+
+	if (ssl == NULL || SSL_export_keying_material(ssl, out, len, label,
+	    sizeof(label) - 1, NULL, 0, 0) != 1) {
+		ERR_clear_error();
+		return (-1);
+	}
+	return (0);
 }

@@ -16,6 +16,7 @@
 #include <openssl/ssl.h>
 #include <event2/bufferevent.h>
 
+#include "common/auth.h"
 #include "common/config.h"
 
 /*
@@ -39,5 +40,12 @@ int	 tls_names(struct bufferevent *, const char *, char *, size_t);
  * (1 and buf filled), else 0.
  */
 int	 tls_error(struct bufferevent *, char *, size_t);
+/*
+ * The default: TLS 1.3 keyed by the cluster keys as external PSKs
+ * (borrowed: the keys must live as long as the context).
+ */
+SSL_CTX	*tls_psk_ctx_new(const struct auth_keys *, char *, size_t);
+/* A value exported from the stream's TLS session: 0, or -1 if none. */
+int	 tls_exporter(struct bufferevent *, uint8_t *, size_t);
 
 #endif /* COHORT_TLS_H */

@@ -145,6 +145,13 @@ transport_check_name(struct transport *t, struct bufferevent *bev,
 }
 
 int
+transport_exporter(struct transport *t, struct bufferevent *bev, uint8_t *out,
+    size_t len)
+{
+	return (t->ops->exporter(bev, out, len));
+}
+
+int
 transport_addr_eq(const struct sockaddr *a, const struct sockaddr *b,
     int port_too)
 {
@@ -319,8 +326,18 @@ sock_close(struct transport *t, struct bufferevent *bev)
 	bufferevent_free(bev);
 }
 
-static int
-plain_error(struct bufferevent *bev, char *buf, size_t len)
+/* Nothing to add: plain TCP, and the in-memory transport. */
+
+size_t
+transport_no_fill(struct bufferevent *bev, size_t max)
+{
+	(void)bev;
+	(void)max;
+	return (0);
+}
+
+int
+transport_no_error(struct bufferevent *bev, char *buf, size_t len)
 {
 	(void)bev;
 	(void)buf;
@@ -328,8 +345,8 @@ plain_error(struct bufferevent *bev, char *buf, size_t len)
 	return (0);
 }
 
-static int
-plain_check_name(struct bufferevent *bev, const char *id, char *why,
+int
+transport_no_name(struct bufferevent *bev, const char *id, char *why,
     size_t len)
 {
 	(void)bev;
@@ -339,23 +356,32 @@ plain_check_name(struct bufferevent *bev, const char *id, char *why,
 	return (0);
 }
 
-/* Through OpenSSL, one record per wakeup as libevent reads it. */
-static size_t
-tls_fill(struct bufferevent *bev, size_t max)
+int
+transport_no_exporter(struct bufferevent *bev, uint8_t *out, size_t len)
 {
 	(void)bev;
-	(void)max;
-	return (0);
+	(void)out;
+	(void)len;
+	return (-1);
 }
 
 static const struct transport_ops plain_ops = {
 	"plain", sock_resolve, sock_listen, sock_unlisten, sock_dial,
-	sock_close, bufread_fill, plain_error, plain_check_name, NULL
+	sock_close, bufread_fill, transport_no_error, transport_no_name,
+	transport_no_exporter, NULL
 };
 
 static const struct transport_ops tls_ops = {
 	"TLS", sock_resolve, sock_listen, sock_unlisten, sock_dial,
-	sock_close, tls_fill, tls_error, tls_names, NULL
+	/* TLS reads through OpenSSL, one record per wakeup, as libevent does. */
+	sock_close, transport_no_fill, tls_error, tls_names, tls_exporter, NULL
+};
+
+/* The cluster key as PSK: anyone holding it may claim any node id. */
+static const struct transport_ops psk_ops = {
+	"TLS", sock_resolve, sock_listen, sock_unlisten, sock_dial,
+	sock_close, transport_no_fill, tls_error, transport_no_name,
+	tls_exporter, NULL
 };
 
 struct transport *
@@ -368,4 +394,10 @@ struct transport *
 transport_tls_new(struct event_base *base, SSL_CTX *ctx)
 {
 	return (transport_new(base, &tls_ops, ctx));
+}
+
+struct transport *
+transport_psk_new(struct event_base *base, SSL_CTX *ctx)
+{
+	return (transport_new(base, &psk_ops, ctx));
 }

@@ -41,6 +41,9 @@ struct transport_listen_cb {
 struct transport	*transport_plain_new(struct event_base *);
 struct transport	*transport_tls_new(struct event_base *,
 			    struct ssl_ctx_st *);
+/* TLS 1.3 keyed by the cluster key (tls_psk_ctx_new): no certificates. */
+struct transport	*transport_psk_new(struct event_base *,
+			    struct ssl_ctx_st *);
 struct transport	*transport_mem_new(struct event_base *);
 void			 transport_free(struct transport *);
 /* Renewed certificates (reload): the next streams use ctx; takes it. */
@@ -90,5 +93,13 @@ int			 transport_error(struct transport *,
  */
 int			 transport_check_name(struct transport *,
 			    struct bufferevent *, const char *, char *, size_t);
+
+/*
+ * A value both ends of the stream derive from its TLS session and nobody
+ * else can (RFC 5705), to bind the handshake to this very session: 0, or
+ * -1 when the stream is not TLS.
+ */
+int			 transport_exporter(struct transport *,
+			    struct bufferevent *, uint8_t *, size_t);
 
 #endif /* COHORT_TRANSPORT_H */

@@ -30,6 +30,8 @@ struct transport_ops {
 	int			 (*error)(struct bufferevent *, char *, size_t);
 	int			 (*check_name)(struct bufferevent *,
 				    const char *, char *, size_t);
+	int			 (*exporter)(struct bufferevent *, uint8_t *,
+				    size_t);
 	void			 (*destroy)(struct transport *);
 };
 
@@ -58,6 +60,13 @@ struct transport {
 
 struct transport	*transport_new(struct event_base *,
 			    const struct transport_ops *, struct ssl_ctx_st *);
+/* The ops of a transport that has nothing to add (no TLS). */
+size_t			 transport_no_fill(struct bufferevent *, size_t);
+int			 transport_no_error(struct bufferevent *, char *, size_t);
+int			 transport_no_name(struct bufferevent *, const char *,
+			    char *, size_t);
+int			 transport_no_exporter(struct bufferevent *, uint8_t *,
+			    size_t);
 /* Same IP address and port? */
 int			 transport_addr_eq(const struct sockaddr *,
 			    const struct sockaddr *, int);

@@ -187,34 +187,6 @@ mem_close(struct transport *t, struct bufferevent *bev)
 	bufferevent_free(bev);
 }
 
-static size_t
-mem_fill(struct bufferevent *bev, size_t max)
-{
-	(void)bev;
-	(void)max;
-	return (0);
-}
-
-static int
-mem_error(struct bufferevent *bev, char *buf, size_t len)
-{
-	(void)bev;
-	(void)buf;
-	(void)len;
-	return (0);
-}
-
-static int
-mem_check_name(struct bufferevent *bev, const char *id, char *why,
-    size_t len)
-{
-	(void)bev;
-	(void)id;
-	(void)why;
-	(void)len;
-	return (0);
-}
-
 static void
 mem_destroy(struct transport *t)
 {
@@ -226,7 +198,8 @@ mem_destroy(struct transport *t)
 
 static const struct transport_ops mem_ops = {
 	"memory", mem_resolve, mem_listen, mem_unlisten, mem_dial, mem_close,
-	mem_fill, mem_error, mem_check_name, mem_destroy
+	transport_no_fill, transport_no_error, transport_no_name,
+	transport_no_exporter, mem_destroy
 };
 
 struct transport *

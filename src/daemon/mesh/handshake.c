@@ -5,6 +5,13 @@
  * REFUSE and BYE frames.  What follows from a result (a peer up, a
  * refusal to report) is mesh.c's.
  *
+ * The dialling end proves it holds the cluster key first; the accepting
+ * end proves it only after checking that proof, so it answers nobody who
+ * has not proved the key (no oracle).  Each proof binds both ids, both
+ * nonces, both incarnations, the role of its sender and, on TLS streams,
+ * a value exported from the TLS session, so it can be neither replayed,
+ * spliced, reflected nor relayed into another stream.
+ *
  * Both ends dial whenever a peer is not up, so two streams can complete
  * at once.  Both ends keep the one dialled by the node with the smaller
  * id (hs_preferred) and send REFUSE(DUPLICATE) on the other.
@@ -24,7 +31,7 @@
 static const char *
 hs_self(struct mesh *m)
 {
-	return (m->conf->node_id);
+	return (m->p.conf->node_id);
 }
 
 /* The other end's id: its peer once bound. */
@@ -37,23 +44,23 @@ hs_their_id(struct stream *s)
 void
 hs_send_hello(struct mesh *m, struct stream *s)
 {
-	const struct conf_node	*self = &m->conf->nodes[m->conf->self];
+	const struct conf_node	*self = &m->p.conf->nodes[m->p.conf->self];
 	struct wire_hello	 h;
 	uint8_t			 buf[WIRE_HELLO_MAX];
 
 	memset(&h, 0, sizeof(h));
 	h.version = PROTO_VERSION;
 	h.min_version = PROTO_MIN_VERSION;
-	h.incarnation = m->incarnation;
+	h.incarnation = m->p.incarnation;
 	h.port = self->port;
 	arc4random_buf(s->nonce, sizeof(s->nonce));
 	memcpy(h.nonce, s->nonce, sizeof(h.nonce));
-	strlcpy(h.cluster, m->conf->cluster, sizeof(h.cluster));
+	strlcpy(h.cluster, m->p.conf->cluster, sizeof(h.cluster));
 	strlcpy(h.node_id, self->id, sizeof(h.node_id));
 	strlcpy(h.address, self->address, sizeof(h.address));
 	s->state = STREAM_HELLO;
 	(void)stream_send(s, buf, wire_encode_hello(buf, sizeof(buf), &h));
-	stream_set_deadline(s, m->conf->lim.hello_timeout_ms);
+	stream_set_deadline(s, m->p.conf->lim.hello_timeout_ms);
 }
 
 void
@@ -146,20 +153,27 @@ static void
 hs_transcript(struct mesh *m, struct stream *s, int mine,
     struct auth_transcript *t)
 {
-	t->cluster = m->conf->cluster;
+	if (!s->has_channel && transport_exporter(m->p.tr, s->bev, s->channel,
+	    sizeof(s->channel)) == 0)
+		s->has_channel = 1;
+	t->channel = s->has_channel ? s->channel : NULL;
+	t->channel_len = s->has_channel ? sizeof(s->channel) : 0;
+	/* We dialled: our proofs are the initiator's, theirs the other. */
+	t->from_initiator = mine ? s->outbound : !s->outbound;
+	t->cluster = m->p.conf->cluster;
 	t->from_id = mine ? hs_self(m) : hs_their_id(s);
 	t->to_id = mine ? hs_their_id(s) : hs_self(m);
 	t->from_nonce = mine ? s->nonce : s->peer_nonce;
 	t->to_nonce = mine ? s->peer_nonce : s->nonce;
-	t->from_inc = mine ? m->incarnation : s->incarnation;
-	t->to_inc = mine ? s->incarnation : m->incarnation;
+	t->from_inc = mine ? m->p.incarnation : s->incarnation;
+	t->to_inc = mine ? s->incarnation : m->p.incarnation;
 }
 
 /* Validate a HELLO; returns its peer, or NULL after refusing the stream. */
 static struct peer *
 hello_check(struct mesh *m, struct stream *s, const struct wire_hello *h)
 {
-	const struct cohort_conf	*conf = m->conf;
+	const struct cohort_conf	*conf = m->p.conf;
 	struct peer			*p;
 	char				 why[300];
 
@@ -195,7 +209,7 @@ hello_check(struct mesh *m, struct stream *s, const struct wire_hello *h)
 		    s->remote, h->node_id, p->node.address);
 		return (NULL);
 	}
-	if (transport_check_name(m->tr, s->bev, h->node_id, why,
+	if (transport_check_name(m->p.tr, s->bev, h->node_id, why,
 	    sizeof(why)) == -1) {
 		m->stats.tls_failures++;
 		hello_refuse(m, s, REASON_CERT, "stream from %s claims to be "
@@ -218,13 +232,35 @@ hello_check(struct mesh *m, struct stream *s, const struct wire_hello *h)
 	return (p);
 }
 
-enum hs_result
-hs_hello(struct mesh *m, struct stream *s, const struct wire_hello *h)
+/* Our HELLO_ACK: the proof that we hold the cluster key, over s. */
+static enum hs_result
+hs_send_ack(struct mesh *m, struct stream *s)
 {
 	struct wire_hello_ack	 a;
 	struct auth_transcript	 t;
-	struct peer		*p;
 	uint8_t			 buf[WIRE_HELLO_ACK_MAX];
+
+	memset(&a, 0, sizeof(a));
+	memcpy(a.nonce, s->peer_nonce, sizeof(a.nonce));
+	strlcpy(a.node_id, hs_self(m), sizeof(a.node_id));
+	if (m->p.keys->n > 0) {
+		hs_transcript(m, s, 1, &t);
+		if (auth_mac(&m->p.keys->key[0], &t, a.mac) == -1)
+			/* Fail closed: no proof rather than a zero one. */
+			return (hello_refuse(m, s, REASON_AUTH, "%s cannot "
+			    "compute its key proof", hs_self(m)));
+	}
+	s->sent_ack = 1;
+	if (stream_send(s, buf, wire_encode_hello_ack(buf, sizeof(buf),
+	    &a)) == -1)
+		return (HS_ERROR);
+	return (HS_OK);
+}
+
+enum hs_result
+hs_hello(struct mesh *m, struct stream *s, const struct wire_hello *h)
+{
+	struct peer	*p;
 
 	if ((p = hello_check(m, s, h)) == NULL)
 		return (HS_REFUSED);
@@ -233,18 +269,10 @@ hs_hello(struct mesh *m, struct stream *s, const struct wire_hello *h)
 	s->incarnation = h->incarnation;
 	s->got_hello = 1;
 	memcpy(s->peer_nonce, h->nonce, sizeof(s->peer_nonce));
-	memset(&a, 0, sizeof(a));
-	memcpy(a.nonce, h->nonce, sizeof(a.nonce));
-	strlcpy(a.node_id, hs_self(m), sizeof(a.node_id));
-	/* Prove we hold the cluster key, over this very exchange. */
-	if (m->keys->n > 0) {
-		hs_transcript(m, s, 1, &t);
-		auth_mac(&m->keys->key[0], &t, a.mac);
-	}
-	if (stream_send(s, buf, wire_encode_hello_ack(buf, sizeof(buf),
-	    &a)) == -1)
-		return (HS_ERROR);
-	return (HS_OK);
+	/* The dialling end proves first; the other waits for that proof. */
+	if (!s->outbound)
+		return (HS_OK);
+	return (hs_send_ack(m, s));
 }
 
 enum hs_result
@@ -260,9 +288,9 @@ hs_ack(struct mesh *m, struct stream *s, const struct wire_hello_ack *a)
 		return (hello_refuse(m, s, REASON_AUTH, "HELLO_ACK from %s "
 		    "answers another handshake (replayed?)", a->node_id));
 	}
-	if (m->keys->n > 0) {
+	if (m->p.keys->n > 0) {
 		hs_transcript(m, s, 0, &t);
-		if (!auth_verify(m->keys, &t, a->mac)) {
+		if (!auth_verify(m->p.keys, &t, a->mac)) {
 			m->stats.auth_failures++;
 			return (hello_refuse(m, s, REASON_AUTH, "%s could not "
 			    "prove it holds %s's cluster key: wrong key, or "
@@ -270,6 +298,9 @@ hs_ack(struct mesh *m, struct stream *s, const struct wire_hello_ack *a)
 		}
 	}
 	s->got_ack = 1;
+	/* They proved it, as the dialling end: now our proof. */
+	if (!s->outbound && !s->sent_ack)
+		return (hs_send_ack(m, s));
 	return (HS_OK);
 }
 

@@ -88,7 +88,7 @@ peer_detach(struct stream *s)
 static void
 act_redial(struct peer *p)
 {
-	const struct conf_limits	*l = &p->m->conf->lim;
+	const struct conf_limits	*l = &p->m->p.conf->lim;
 	uint32_t			 ms;
 
 	if (p->m->stopping || p->conn != NULL || p->dial != NULL ||
@@ -114,7 +114,7 @@ act_up(struct peer *p)
 	p->st.rtt_us = p->st.srtt_us = 0;
 	if (p->read_paused)
 		stream_hold_reads(p->conn, 1);
-	ev_add_ms(p->ev_dead, p->m->conf->lim.hb_timeout_ms);
+	ev_add_ms(p->ev_dead, p->m->p.conf->lim.hb_timeout_ms);
 	/* First ECHO at once, so RTT is known after one round trip. */
 	ev_add_ms(p->ev_echo, 0);
 }
@@ -139,7 +139,7 @@ act_handover(struct peer *p)
 {
 	evtimer_del(p->ev_echo);
 	evtimer_del(p->ev_dead);
-	ev_add_ms(p->ev_handover, p->m->conf->lim.hello_timeout_ms);
+	ev_add_ms(p->ev_handover, p->m->p.conf->lim.hello_timeout_ms);
 }
 
 static void
@@ -243,7 +243,7 @@ peer_established(struct mesh *m, struct stream *s)
 	struct peer	*p = s->owner;
 	struct stream	*old;
 
-	stream_established(s, config_max_frame(m->conf), MESH_WRITE_MAX);
+	stream_established(s, config_max_frame(m->p.conf), MESH_WRITE_MAX);
 	if (p->dial == s)
 		p->dial = NULL;
 	p->last_rx_us = now_us();
@@ -453,7 +453,7 @@ on_connected(void *arg, struct stream *s)
 	struct mesh	*m = arg;
 
 	peer_log(log_debug, (struct peer *)s->owner, "connected to %s (%s)",
-	    s->remote, transport_name(m->tr));
+	    s->remote, transport_name(m->p.tr));
 	hs_send_hello(m, s);
 }
 
@@ -467,7 +467,7 @@ on_read_limit(void *arg, struct stream *s)
 		return (MESH_PREHELLO_MAX);
 	if (p != NULL && p->conn == s && p->read_paused)
 		return (0);
-	return (config_max_frame(m->conf));
+	return (config_max_frame(m->p.conf));
 }
 
 static int
@@ -523,10 +523,10 @@ on_deadline(void *arg, struct stream *s)
 	m->stats.hello_timeouts++;
 	if (p != NULL && ratelim_allow(&p->rl, time(NULL)))
 		peer_log(log_info, p, "no HELLO within %u ms on %s, closing",
-		    m->conf->lim.hello_timeout_ms, s->remote);
+		    m->p.conf->lim.hello_timeout_ms, s->remote);
 	else if (p == NULL && ratelim_allow(&m->rl_accept, time(NULL)))
 		log_info("stream from %s: no HELLO within %u ms, closing",
-		    s->remote, m->conf->lim.hello_timeout_ms);
+		    s->remote, m->p.conf->lim.hello_timeout_ms);
 	peer_lose_stream(s, "no HELLO in time");
 }
 
@@ -584,7 +584,7 @@ peer_send_echo(struct peer *p, struct stream *s)
 		e.hold_us = p->peer_ts_us ? now - p->peer_ts_at : 0;
 	}
 	e.data_acked = s->data_in;
-	strlcpy(e.node_id, p->m->conf->node_id, sizeof(e.node_id));
+	strlcpy(e.node_id, p->m->p.conf->node_id, sizeof(e.node_id));
 	(void)stream_send(s, buf, wire_encode_echo(buf, sizeof(buf), &e));
 }
 
@@ -598,14 +598,14 @@ peer_echo_cb(evutil_socket_t fd, short ev, void *arg)
 	if (p->conn == NULL || p->state != PS_UP)
 		return;
 	peer_send_echo(p, p->conn);
-	ev_add_ms(p->ev_echo, p->m->conf->lim.hb_interval_ms);
+	ev_add_ms(p->ev_echo, p->m->p.conf->lim.hb_interval_ms);
 }
 
 static void
 peer_dead_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct peer	*p = arg;
-	uint64_t	 timeout = (uint64_t)p->m->conf->lim.hb_timeout_ms * 1000;
+	uint64_t	 timeout = (uint64_t)p->m->p.conf->lim.hb_timeout_ms * 1000;
 	uint64_t	 rem;
 	char		 why[64];
 
@@ -625,7 +625,7 @@ peer_dead_cb(evutil_socket_t fd, short ev, void *arg)
 		return;
 	}
 	snprintf(why, sizeof(why), "nothing received for %u ms",
-	    p->m->conf->lim.hb_timeout_ms);
+	    p->m->p.conf->lim.hb_timeout_ms);
 	peer_fsm(p, PE_TIMEOUT, why);
 }
 
@@ -662,7 +662,7 @@ peer_dial(struct peer *p)
 
 	if (p->dial != NULL || p->conn != NULL || m->stopping)
 		return;
-	if (p->sslen == 0 && transport_resolve(m->tr, p->node.address,
+	if (p->sslen == 0 && transport_resolve(m->p.tr, p->node.address,
 	    p->node.port, &p->ss, &p->sslen, err, sizeof(err)) == -1) {
 		if (ratelim_allow(&p->rl, time(NULL)))
 			peer_log(log_warnx, p, "cannot resolve: %s", err);
@@ -672,7 +672,7 @@ peer_dial(struct peer *p)
 	}
 	if (p->state != PS_UNKNOWN || p->attempts > 0)
 		p->st.reconnects++;
-	if ((bev = transport_dial(m->tr, m->listener, (struct sockaddr *)&p->ss,
+	if ((bev = transport_dial(m->p.tr, m->listener, (struct sockaddr *)&p->ss,
 	    p->sslen, err, sizeof(err))) == NULL) {
 		peer_log(log_debug, p, "%s", err);
 		peer_stream_gone(p, 0, err);
@@ -687,7 +687,7 @@ peer_dial(struct peer *p)
 	s->owner = p;
 	s->acct = &p->st;
 	p->dial = s;
-	stream_set_deadline(s, m->conf->lim.hello_timeout_ms);
+	stream_set_deadline(s, m->p.conf->lim.hello_timeout_ms);
 	stream_start(s);
 }
 
@@ -723,12 +723,12 @@ mesh_pending_limit(struct mesh *m, const struct sockaddr *sa)
 		if (hs_addr_same(sa, &s->ss))
 			same++;
 	}
-	if (total >= m->conf->lim.max_pending_streams)
+	if (total >= m->p.conf->lim.max_pending_streams)
 		return ("limits.max_pending_streams");
 	TAILQ_FOREACH(p, &m->peers, entry)
 		if (p->sslen > 0 && hs_addr_same(sa, &p->ss))
 			listed = 1;
-	if (!listed && same >= m->conf->lim.pending_per_address)
+	if (!listed && same >= m->p.conf->lim.pending_per_address)
 		return ("limits.pending_per_address");
 	return (NULL);
 }
@@ -796,18 +796,18 @@ static const struct transport_listen_cb mesh_listen_cb = {
 static int
 mesh_listen(struct mesh *m)
 {
-	const struct conf_node	*self = &m->conf->nodes[m->conf->self];
+	const struct conf_node	*self = &m->p.conf->nodes[m->p.conf->self];
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
 	char			 err[128];
 
-	if (transport_resolve(m->tr, self->address, self->port, &ss, &len,
+	if (transport_resolve(m->p.tr, self->address, self->port, &ss, &len,
 	    err, sizeof(err)) == -1) {
 		log_warnx("%s:%d: cannot resolve this node's address %s: %s",
-		    m->conf->path, self->line, self->address, err);
+		    m->p.conf->path, self->line, self->address, err);
 		return (-1);
 	}
-	if ((m->listener = transport_listen(m->tr, (struct sockaddr *)&ss, len,
+	if ((m->listener = transport_listen(m->p.tr, (struct sockaddr *)&ss, len,
 	    &mesh_listen_cb, m, err, sizeof(err))) == NULL) {
 		log_warnx("cannot listen on %s port %u (node %s): %s",
 		    self->address, self->port, self->id, err);
@@ -833,17 +833,17 @@ peer_new(struct mesh *m, const struct conf_node *n)
 	p->state = PS_UNKNOWN;
 	p->since_ms = wall_ms();
 	/* A name that does not resolve yet is tried again at each dial. */
-	if (transport_resolve(m->tr, n->address, n->port, &p->ss, &p->sslen, err,
+	if (transport_resolve(m->p.tr, n->address, n->port, &p->ss, &p->sslen, err,
 	    sizeof(err)) == -1) {
 		log_warnx("%s:%d: cannot resolve the address %s of node %s "
-		    "yet: %s", m->conf->path, n->line, n->address, n->id, err);
+		    "yet: %s", m->p.conf->path, n->line, n->address, n->id, err);
 		p->sslen = 0;
 	}
-	p->ev_redial = evtimer_new(m->base, peer_redial_cb, p);
-	p->ev_echo = evtimer_new(m->base, peer_echo_cb, p);
-	p->ev_dead = evtimer_new(m->base, peer_dead_cb, p);
-	p->ev_handover = evtimer_new(m->base, peer_handover_cb, p);
-	p->ev_resume = event_new(m->base, -1, 0, peer_resume_cb, p);
+	p->ev_redial = evtimer_new(m->p.base, peer_redial_cb, p);
+	p->ev_echo = evtimer_new(m->p.base, peer_echo_cb, p);
+	p->ev_dead = evtimer_new(m->p.base, peer_dead_cb, p);
+	p->ev_handover = evtimer_new(m->p.base, peer_handover_cb, p);
+	p->ev_resume = event_new(m->p.base, -1, 0, peer_resume_cb, p);
 	if (p->ev_redial == NULL || p->ev_echo == NULL || p->ev_dead == NULL ||
 	    p->ev_handover == NULL || p->ev_resume == NULL)
 		fatalx("%s: cannot create timers", __func__);
@@ -889,23 +889,18 @@ mesh_new(const struct mesh_params *mp, const struct mesh_events *ev,
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return (NULL);
-	m->base = mp->base;
-	m->conf = mp->conf;
-	m->keys = mp->keys;
-	m->tr = mp->tr;
-	m->incarnation = mp->incarnation;
-	m->started_ms = mp->started_ms;
+	m->p = *mp;
 	m->ev = ev;
 	m->arg = arg;
 	TAILQ_INIT(&m->peers);
-	if (stream_set_init(&m->streams, m->base, m->tr, &mesh_stream_events,
+	if (stream_set_init(&m->streams, m->p.base, m->p.tr, &mesh_stream_events,
 	    m, &m->stats.encode_errors) == -1 || mesh_listen(m) == -1) {
 		mesh_free(m);
 		return (NULL);
 	}
-	for (i = 0; i < m->conf->n_nodes; i++)
-		if (i != m->conf->self)
-			peer_new(m, &m->conf->nodes[i]);
+	for (i = 0; i < m->p.conf->n_nodes; i++)
+		if (i != m->p.conf->self)
+			peer_new(m, &m->p.conf->nodes[i]);
 	/* Dial everyone now: startup should take one round trip, not more. */
 	TAILQ_FOREACH(p, &m->peers, entry)
 		peer_dial(p);
@@ -962,7 +957,7 @@ peer_remove(struct peer *p)
 	if ((s = p->conn) != NULL) {
 		p->conn = NULL;
 		snprintf(text, sizeof(text), "%s's config no longer lists %s",
-		    m->conf->node_id, p->node.id);
+		    m->p.conf->node_id, p->node.id);
 		hs_bye(m, s, REASON_REMOVED, text);
 	}
 	TAILQ_FOREACH_SAFE(s, &m->streams.live, entry, tmp)
@@ -982,7 +977,7 @@ peer_readdress(struct peer *p, const struct conf_node *n)
 	socklen_t		len;
 	char			err[128];
 
-	if (transport_resolve(p->m->tr, n->address, n->port, &ss, &len, err,
+	if (transport_resolve(p->m->p.tr, n->address, n->port, &ss, &len, err,
 	    sizeof(err)) == -1) {
 		peer_log(log_warnx, p, "reload: cannot resolve the new "
 		    "address %s: %s; keeping the old one", n->address, err);
@@ -1011,7 +1006,7 @@ peer_readdress(struct peer *p, const struct conf_node *n)
 void
 mesh_reconfigure(struct mesh *m, struct mesh_changes *ch)
 {
-	const struct cohort_conf	*conf = m->conf;
+	const struct cohort_conf	*conf = m->p.conf;
 	const struct conf_node		*n;
 	struct peer			*p, *tmp;
 	size_t				 i;
@@ -1078,17 +1073,17 @@ mesh_count_up(struct mesh *m)
 void
 mesh_member(struct mesh *m, size_t i, struct wire_member *wm)
 {
-	const struct conf_node	*n = &m->conf->nodes[i];
+	const struct conf_node	*n = &m->p.conf->nodes[i];
 	struct peer		*p;
 
 	memset(wm, 0, sizeof(*wm));
 	strlcpy(wm->id, n->id, sizeof(wm->id));
 	strlcpy(wm->address, n->address, sizeof(wm->address));
 	wm->port = n->port;
-	if (i == m->conf->self) {
+	if (i == m->p.conf->self) {
 		wm->state = MEMBER_SELF;
-		wm->incarnation = m->incarnation;
-		wm->since_ms = m->started_ms;
+		wm->incarnation = m->p.incarnation;
+		wm->since_ms = m->p.started_ms;
 		return;
 	}
 	if ((p = mesh_find(m, n->id)) == NULL)
@@ -1100,7 +1095,7 @@ mesh_member(struct mesh *m, size_t i, struct wire_member *wm)
 }
 
 void
-mesh_peer_stats(struct mesh *m, struct wire_writer *w)
+mesh_peer_stats(struct mesh *m, const struct stats_sink *sink)
 {
 	struct peer		*p;
 	struct peer_stats	 st;
@@ -1111,8 +1106,8 @@ mesh_peer_stats(struct mesh *m, struct wire_writer *w)
 		st.since_ms = p->since_ms;
 		st.incarnation = p->incarnation;
 		st.queue_bytes = p->conn != NULL ? stream_queued(p->conn) : 0;
-		wire_stats_section(w, "peer", p->node.id);
-#define X(name, kind, help)	wire_stats_add(w, #name, st.name);
+		sink->section(sink->arg, "peer", p->node.id);
+#define X(name, kind, help)	sink->add(sink->arg, #name, st.name);
 		COHORT_PEER_STATS(X)
 #undef X
 	}
@@ -1142,7 +1137,7 @@ peer_send_data(struct peer *p, const uint8_t *head, size_t hlen,
 	int		 was = s->congested, rv;
 
 	rv = stream_send_data(s, head, hlen, body, blen, tag,
-	    m->conf->lim.peer_queue_bytes);
+	    m->p.conf->lim.peer_queue_bytes);
 	if (rv == -1) {
 		if (tag != NULL && tag->client_id != 0)
 			m->ev->lost(m->arg, p->node.id, tag->client_id, 1,
@@ -1161,7 +1156,7 @@ peer_send_data(struct peer *p, const uint8_t *head, size_t hlen,
 			peer_log(log_info, p, "output queue at %zu bytes "
 			    "(limits.peer_queue_bytes %u): pausing local "
 			    "publishers until it drains", stream_queued(s),
-			    m->conf->lim.peer_queue_bytes);
+			    m->p.conf->lim.peer_queue_bytes);
 	}
 	return (rv == 1);
 }

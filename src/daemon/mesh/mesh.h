@@ -72,8 +72,8 @@ const struct mesh_stats *mesh_stats(struct mesh *);
 size_t		 mesh_count_up(struct mesh *);
 /* The member record of node i of the config (self included). */
 void		 mesh_member(struct mesh *, size_t, struct wire_member *);
-/* One CTL_STATS section per peer. */
-void		 mesh_peer_stats(struct mesh *, struct wire_writer *);
+/* One "peer" section per peer, its COHORT_PEER_STATS rows, into sink. */
+void		 mesh_peer_stats(struct mesh *, const struct stats_sink *);
 /* 0 if node is up, else REASON_NODE_UNKNOWN or REASON_NODE_DOWN. */
 int		 mesh_state_reason(struct mesh *, const char *);
 

@@ -55,12 +55,7 @@ struct peer {
 TAILQ_HEAD(peer_list, peer);
 
 struct mesh {
-	struct event_base		*base;
-	const struct cohort_conf	*conf;
-	const struct auth_keys		*keys;
-	struct transport		*tr;
-	uint64_t			 incarnation;
-	uint64_t			 started_ms;
+	struct mesh_params		 p;	/* what it borrows */
 	const struct mesh_events	*ev;
 	void				*arg;
 	struct peer_list		 peers;

@@ -96,6 +96,9 @@ struct stream {
 	int			 rx_noted;	/* reset at every read */
 	int			 got_hello;	/* theirs accepted, ACK sent */
 	int			 got_ack;	/* their ACK verified */
+	int			 sent_ack;	/* our proof sent */
+	int			 has_channel;	/* channel holds the binding */
+	uint8_t			 channel[32];	/* TLS exporter (auth.h) */
 	uint64_t		 incarnation;	/* theirs, from HELLO */
 	uint8_t			 nonce[WIRE_NONCE_LEN];	/* in our HELLO */
 	uint8_t			 peer_nonce[WIRE_NONCE_LEN];
