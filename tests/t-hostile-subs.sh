@@ -35,8 +35,12 @@ charged=$(dstat 1 client_memory)
 grown=$(( rss1 - rss0 ))
 log "20,000 subscriptions of 32 tokens: RSS $rss0 -> $rss1 kB (+$grown kB, $(( grown * 1024 / 20000 )) bytes each); charged $charged bytes ($(( charged / 20000 )) each)"
 [ "$(dstat 1 subscriptions)" = 20000 ] || fail "the daemon holds $(dstat 1 subscriptions) subscriptions"
-if [ -z "$COHORT_WRAP" ]; then
-	# The old trie: +490 MB.  What is charged bounds what is held.
+# The old trie: +490 MB.  What is charged bounds what is held; ASan's
+# redzones and valgrind's own bookkeeping double it, and there the
+# bound only tells the new trie from the old.
+if [ -n "$COHORT_WRAP" ] || grep -q __asan_init "$COHORTD" 2>/dev/null; then
+	[ "$grown" -lt 250000 ] || fail "RSS grew by $grown kB for 20,000 subscriptions"
+else
 	[ "$grown" -lt 100000 ] || fail "RSS grew by $grown kB for 20,000 subscriptions"
 	[ $(( grown * 1024 )) -le $(( charged + 8 * 1024 * 1024 )) ] ||
 	    fail "RSS grew by $grown kB, more than the $charged bytes charged"

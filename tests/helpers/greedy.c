@@ -199,6 +199,16 @@ conn_wait(struct conn *c, const unsigned int *counter, unsigned int n)
 	}
 }
 
+/* Close c; returns rv, for the modes' last line. */
+static int
+conn_done(struct conn *c, int rv)
+{
+	close(c->fd);
+	free(c->in);
+	free(c);
+	return (rv);
+}
+
 static struct conn *
 conn_open(const char *path)
 {
@@ -283,14 +293,14 @@ mode_subs(const char *path, unsigned int count, const char *hold)
 	if (c->closed || c->answers < sent) {
 		warnx("subs: %s after %u of %u answers", c->closed ?
 		    "the daemon closed" : "no answer", c->answers, sent);
-		return (1);
+		return (conn_done(c, 1));
 	}
 	end = now_ms() + (uint64_t)wait_s * 1000;
 	while (access(hold, F_OK) == 0 && now_ms() < end && !c->closed) {
 		conn_read(c);
 		conn_poll(c, 0, 50);
 	}
-	return (c->closed ? 1 : 0);
+	return (conn_done(c, c->closed ? 1 : 0));
 }
 
 /* Multicasts */
@@ -335,7 +345,8 @@ mode_mcast(const char *path, unsigned int count, unsigned int ntargets)
 	printf("mcast: sent=%u results=%u errors=%u ms=%llu\n", sent,
 	    c->results, c->errors, (unsigned long long)(now_ms() - t0));
 	free(frame);
-	return (c->answers == sent && c->errors == 0 && !c->closed ? 0 : 1);
+	return (conn_done(c, c->answers == sent && c->errors == 0 &&
+	    !c->closed ? 0 : 1));
 }
 
 /* Bogus replies */
@@ -376,11 +387,12 @@ mode_replies(const char *path, unsigned int count)
 	    WT_CTL_STATS_REQ, &r)) == -1 || !conn_wait(c, &c->stats, 1)) {
 		warnx("replies: no answer to CTL_STATS_REQ after %u replies",
 		    sent);
-		return (1);
+		free(buf);
+		return (conn_done(c, 1));
 	}
 	printf("replies: sent=%u errors=%u\n", sent, c->errors);
 	free(buf);
-	return (0);
+	return (conn_done(c, 0));
 }
 
 /* Round trips */
@@ -411,7 +423,8 @@ mode_ping(const char *path, unsigned int count, unsigned int interval)
 		    WT_CTL_MEMBERS_REQ, &r)) == -1 ||
 		    !conn_wait(c, &c->members, i + 1)) {
 			warnx("ping: no answer to request %u", i + 1);
-			return (1);
+			free(ms);
+			return (conn_done(c, 1));
 		}
 		ms[i] = now_ms_f() - t0;
 		if (interval > 0)
@@ -421,7 +434,7 @@ mode_ping(const char *path, unsigned int count, unsigned int interval)
 	printf("ping: n=%u min=%.2f median=%.2f max=%.2f\n", count, ms[0],
 	    ms[count / 2], ms[count - 1]);
 	free(ms);
-	return (0);
+	return (conn_done(c, 0));
 }
 
 static void
