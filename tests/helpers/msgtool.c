@@ -1,8 +1,8 @@
 /*
  * msgtool: a messaging test helper built on libcohort.
  *
- *	msgtool pub SOCKET NODE SUBJECT COUNT SIZE|MIN-MAX [RATE]
- *	msgtool recv SOCKET SUBJECT COUNT TIMEOUT_S [lossy]
+ *	msgtool pub SOCKET NODE SUBJECT COUNT SIZE|MIN-MAX [RATE [LOST_FILE]]
+ *	msgtool recv SOCKET SUBJECT COUNT TIMEOUT_S [lossy] [gaps=FILE]
  *	msgtool unsub SOCKET PATTERN CONTROL TIMEOUT_S
  *	msgtool requests SOCKET NODE SUBJECT COUNT TIMEOUT_S
  *	msgtool serve SOCKET SUBJECT COUNT TIMEOUT_S
@@ -10,6 +10,7 @@
  *	msgtool expect SOCKET SUBJECT TIMEOUT_S KIND:SIZE ...
  *	msgtool rawpub SOCKET NODE SUBJECT SIZE
  *	msgtool stall SOCKET SUBJECT GO_FILE TIMEOUT_S
+ *	msgtool flood SOCKET NODE SUBJECT COUNT SIZE NODE2 SUBJECT2 TIMEOUT_S
  *	msgtool gen KIND SIZE
  *
  * pub publishes COUNT numbered messages with cohort_publish(): an 8-byte
@@ -17,15 +18,22 @@
  * whole body, then bytes from a generator seeded by the sequence number,
  * so that recv can check every byte.  SIZE is the length of each body, or
  * a range the length is drawn from, again by sequence number; RATE paces
- * it to that many a second.  It prints "sent=N refused=M maybe_lost=L":
- * M messages refused (at once or later through the error callback), L
- * accepted but reported in flight on a stream that was lost.  Exits 0.
+ * it to that many a second (0: as fast as it can).  It prints
+ * "sent=N refused=M maybe_lost=L": M messages refused (at once or later
+ * through the error callback), L accepted but reported in flight on a
+ * stream that was lost.  Exits 0.  With LOST_FILE, each such report is a
+ * line "FIRST LAST N" there: N messages among sequence numbers FIRST to
+ * LAST.  (The daemon names them by request id; libcohort numbers a new
+ * handle's requests from 1, and pub makes no other request before its
+ * last message, so message i is request i + 1.)
  *
  * recv subscribes to SUBJECT and checks what pub sent: it exits 0 when
  * all COUNT messages arrived, in order, intact and once (with "lossy",
  * when the last one arrived and none came twice, out of order or
  * damaged: gaps are allowed), and prints
- * "received=N gaps=G reordered=R corrupt=C dup=D" either way.
+ * "received=N gaps=G reordered=R corrupt=C dup=D" either way.  With
+ * gaps=FILE, the sequence numbers that never arrived go there, one a
+ * line.
  *
  * unsub subscribes to PATTERN and CONTROL, waits for one message on
  * PATTERN, unsubscribes from it (and checks that doing so twice fails),
@@ -48,6 +56,16 @@
  * connection closed ("received=N closed: ...", exit 0) or TIMEOUT_S
  * passes from then ("received=N not closed", exit 1).
  *
+ * flood publishes COUNT messages of SIZE bytes to NODE as pub does, as
+ * fast as the daemon takes them: while the daemon does not read (a paused
+ * publisher) it waits.  Then, on the same connection, it sends pub's
+ * message 0 to NODE2 on SUBJECT2 with cohort_send() and asks for the
+ * members.  Each step prints a line when done ("published N", "send
+ * NODE2: STATUS", "members: ID STATE ..."), and at the end, the members
+ * answer being behind every other, what pub prints.  It exits 0 when the
+ * send and the members answer succeeded, 1 if not, and 2 when TIMEOUT_S
+ * passes first, whatever step it is in.
+ *
  * rawpub speaks the local protocol by hand, without libcohort's checks,
  * to send one body of SIZE bytes; it prints the daemon's answer:
  * "error REASON: text" or "delivered N".
@@ -59,6 +77,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,8 +111,9 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: msgtool pub socket node subject count "
-	    "size|min-max [rate]\n"
-	    "       msgtool recv socket subject count timeout_s [lossy]\n"
+	    "size|min-max [rate [lost_file]]\n"
+	    "       msgtool recv socket subject count timeout_s [lossy] "
+	    "[gaps=file]\n"
 	    "       msgtool unsub socket pattern control timeout_s\n"
 	    "       msgtool requests socket node subject count timeout_s\n"
 	    "       msgtool serve socket subject count timeout_s\n"
@@ -101,6 +121,8 @@ usage(void)
 	    "       msgtool expect socket subject timeout_s kind:size ...\n"
 	    "       msgtool rawpub socket node subject size\n"
 	    "       msgtool stall socket subject go_file timeout_s\n"
+	    "       msgtool flood socket node subject count size node2 "
+	    "subject2 timeout_s\n"
 	    "       msgtool gen kind size\n");
 	exit(1);
 }
@@ -126,6 +148,15 @@ mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+static int64_t
+mono_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 }
 
 static int
@@ -323,9 +354,11 @@ kind_body(const char *kind, size_t len)
 /* pub */
 
 struct pub {
+	uint64_t	 count;
 	uint64_t	 refused;	/* not accepted: unreachable, ... */
 	uint64_t	 maybe_lost;	/* accepted, then in flight on a lost stream */
 	uint64_t	 errors;
+	FILE		*lost;		/* where the reports go, or NULL */
 };
 
 static void
@@ -333,31 +366,49 @@ pub_error_cb(struct cohort *c, int status, const char *text, void *arg)
 {
 	struct pub	*p = arg;
 	const char	*s;
-	unsigned int	 n;
+	unsigned int	 n, first, last;
 
 	(void)c;
 	if (p->errors++ < 3)
 		fprintf(stderr, "msgtool pub: %s: %s\n", status_name(status),
 		    text);
-	/* "n3 went down: 12 message(s) sent to it ... may not have arrived" */
-	if ((s = strstr(text, " went down: ")) != NULL &&
-	    sscanf(s, " went down: %u message", &n) == 1)
-		p->maybe_lost += n;
-	else
+	/*
+	 * "n3 went down: 12 message(s) sent to it (requests 5 to 16) may
+	 * not have arrived"
+	 */
+	if ((s = strstr(text, " went down: ")) == NULL ||
+	    sscanf(s, " went down: %u message", &n) != 1) {
 		p->refused++;
+		return;
+	}
+	p->maybe_lost += n;
+	if (p->lost == NULL)
+		return;
+	if (sscanf(s, " went down: %u message(s) sent to it (requests %u to "
+	    "%u)", &n, &first, &last) != 3)
+		die("cannot read the requests of \"%s\"", text);
+	if (first < 1 || last < first || last > p->count ||
+	    n > last - first + 1)
+		die("requests %u to %u (%u messages) are not among messages "
+		    "1 to %" PRIu64 ": \"%s\"", first, last, n, p->count, text);
+	fprintf(p->lost, "%u %u %u\n", first - 1, last - 1, n);
 }
 
-/* Sleep until the i-th message is due at rate per second (0: never). */
+/*
+ * Sleep until the i-th message is due at rate per second (0: no pause),
+ * t0 in microseconds: at 50,000 a second a message every 20 us, not 50
+ * at once every millisecond.
+ */
 static void
 pub_pace(int64_t t0, uint64_t i, uint64_t rate)
 {
-	int64_t	due;
+	int64_t	due, left;
 
 	if (rate == 0)
 		return;
-	due = t0 + (int64_t)(i * 1000 / rate);
-	while (mono_ms() < due)
-		usleep(1000);
+	due = t0 + (int64_t)(i * 1000000 / rate);
+	while ((left = due - mono_us()) > 0)
+		usleep(left < 1000 ? (useconds_t)left : 1000);
 }
 
 static int
@@ -374,10 +425,13 @@ cmd_pub(int argc, char **argv)
 	int64_t			 t0;
 	int			 rv;
 
-	if (argc != 6 && argc != 7)
+	if (argc < 6 || argc > 8)
 		usage();
-	rate = argc == 7 ? number(argv[6], "rate", UINT64_MAX) : 0;
-	count = number(argv[4], "count", UINT64_MAX);
+	rate = argc >= 7 ? number(argv[6], "rate", UINT64_MAX) : 0;
+	count = number(argv[4], "count", UINT32_MAX - 1);
+	p.count = count;
+	if (argc == 8 && (p.lost = fopen(argv[7], "w")) == NULL)
+		die("%s: %s", argv[7], strerror(errno));
 	if ((dash = strchr(argv[5], '-')) != NULL) {
 		*dash = '\0';
 		min = number(argv[5], "size", 1 << 30);
@@ -390,7 +444,7 @@ cmd_pub(int argc, char **argv)
 		die("out of memory");
 	c = connect_to(argv[1]);
 	cohort_set_error_cb(c, pub_error_cb, &p);
-	t0 = mono_ms();
+	t0 = mono_us();
 	for (i = 0; i < count; i++) {
 		pub_pace(t0, i, rate);
 		len = seq_len(i, min, max);
@@ -415,6 +469,8 @@ cmd_pub(int argc, char **argv)
 		die("%s", cohort_errmsg(c));
 	printf("sent=%" PRIu64 " refused=%" PRIu64 " maybe_lost=%" PRIu64
 	    "\n", count - p.refused, p.refused, p.maybe_lost);
+	if (p.lost != NULL && fclose(p.lost) != 0)
+		die("%s: %s", argv[7], strerror(errno));
 	cohort_close(c);
 	free(buf);
 	return (0);
@@ -482,13 +538,23 @@ cmd_recv(int argc, char **argv)
 {
 	struct cohort	*c;
 	struct recv	 r;
+	FILE		*gaps;
+	const char	*gaps_path = NULL;
+	uint64_t	 i;
 	int64_t		 deadline;
-	int		 ok;
+	int		 ok, k;
 
-	if (argc != 5 && !(argc == 6 && strcmp(argv[5], "lossy") == 0))
+	if (argc < 5)
 		usage();
 	memset(&r, 0, sizeof(r));
-	r.lossy = argc == 6;
+	for (k = 5; k < argc; k++) {
+		if (strcmp(argv[k], "lossy") == 0)
+			r.lossy = 1;
+		else if (strncmp(argv[k], "gaps=", 5) == 0)
+			gaps_path = argv[k] + 5;
+		else
+			usage();
+	}
 	r.subject = argv[2];
 	r.count = number(argv[3], "count", (uint64_t)1 << 40);
 	deadline = mono_ms() + 1000 * (int64_t)number(argv[4], "timeout",
@@ -511,6 +577,15 @@ cmd_recv(int argc, char **argv)
 	printf("received=%" PRIu64 " gaps=%" PRIu64 " reordered=%" PRIu64
 	    " corrupt=%" PRIu64 " dup=%" PRIu64 "\n", r.received,
 	    r.count - r.distinct, r.reordered, r.corrupt, r.dup);
+	if (gaps_path != NULL) {
+		if ((gaps = fopen(gaps_path, "w")) == NULL)
+			die("%s: %s", gaps_path, strerror(errno));
+		for (i = 0; i < r.count; i++)
+			if (!(r.seen[i / 8] & (1 << (i % 8))))
+				fprintf(gaps, "%" PRIu64 "\n", i);
+		if (fclose(gaps) != 0)
+			die("%s: %s", gaps_path, strerror(errno));
+	}
 	cohort_close(c);
 	free(r.seen);
 	return (ok ? 0 : 1);
@@ -889,6 +964,83 @@ cmd_stall(int argc, char **argv)
 	return (0);
 }
 
+/* flood */
+
+static void
+flood_alarm(int sig)
+{
+	static const char	msg[] = "msgtool flood: timed out\n";
+
+	(void)sig;
+	(void)write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	_exit(2);
+}
+
+static int
+cmd_flood(int argc, char **argv)
+{
+	struct cohort		*c;
+	struct cohort_member	*m;
+	struct pub		 p = { 0 };
+	uint64_t		 i;
+	size_t			 len, n, k;
+	uint8_t			*buf;
+	int			 rv;
+
+	if (argc != 9)
+		usage();
+	p.count = number(argv[4], "count", UINT32_MAX - 1);
+	len = number(argv[5], "size", 1 << 30);
+	if (len < SEQ_HDR)
+		die("size must be from %d up", SEQ_HDR);
+	signal(SIGALRM, flood_alarm);
+	alarm((unsigned int)number(argv[8], "timeout", 1000000));
+	if ((buf = malloc(len)) == NULL)
+		die("out of memory");
+	c = connect_to(argv[1]);
+	cohort_set_error_cb(c, pub_error_cb, &p);
+	for (i = 0; i < p.count; i++) {
+		seq_body(buf, len, i);
+		rv = cohort_publish(c, argv[2], argv[3], buf, len);
+		if (rv == COHORT_ERR_CLOSED)
+			die("after %" PRIu64 " messages: %s", i,
+			    cohort_errmsg(c));
+		if (rv != COHORT_OK)
+			pub_error_cb(c, rv, cohort_errmsg(c), &p);
+		if (i % 64 == 63 && cohort_dispatch(c) < 0)
+			die("%s", cohort_errmsg(c));
+	}
+	if (cohort_flush(c, CALL_MS) != COHORT_OK)
+		die("flush: %s", cohort_errmsg(c));
+	printf("published %" PRIu64 "\n", p.count);
+	fflush(stdout);
+
+	seq_body(buf, len, 0);
+	rv = cohort_send(c, argv[6], argv[7], buf, len, CALL_MS);
+	printf("send %s: %s%s%s\n", argv[6], status_name(rv),
+	    rv == COHORT_OK ? "" : ": ", rv == COHORT_OK ? "" :
+	    cohort_errmsg(c));
+	fflush(stdout);
+	if (rv != COHORT_OK)
+		return (1);
+	if ((rv = cohort_members(c, &m, &n, CALL_MS)) != COHORT_OK) {
+		printf("members: %s: %s\n", status_name(rv), cohort_errmsg(c));
+		return (1);
+	}
+	printf("members:");
+	for (k = 0; k < n; k++)
+		printf(" %s %s", m[k].id, cohort_state_name(m[k].state));
+	printf("\n");
+	cohort_members_free(m);
+	if (cohort_dispatch(c) < 0)
+		die("%s", cohort_errmsg(c));
+	printf("sent=%" PRIu64 " refused=%" PRIu64 " maybe_lost=%" PRIu64
+	    "\n", p.count - p.refused, p.refused, p.maybe_lost);
+	cohort_close(c);
+	free(buf);
+	return (0);
+}
+
 /* rawpub: the local protocol by hand */
 
 static void
@@ -1037,6 +1189,7 @@ main(int argc, char *argv[])
 		{ "expect", cmd_expect },
 		{ "rawpub", cmd_rawpub },
 		{ "stall", cmd_stall },
+		{ "flood", cmd_flood },
 		{ "gen", cmd_gen },
 	};
 	size_t	i;
