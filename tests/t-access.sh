@@ -2,11 +2,14 @@
 # The local socket: mode 0660 with the configured group; a user outside
 # it cannot connect; a member can, and the subject rules refuse a publish
 # and a subscribe outside its patterns with an error naming the rule;
-# allow-lists and the per-uid cap.  Needs root to make a user and group.
+# only root and security.admin_group reload and set the log level, and
+# the debug lines a client triggers are rate-limited; allow-lists and
+# the per-uid cap.  Needs root to make a user and group.
 . "$(dirname "$0")/lib.sh"
 need_loopback
 
 [ "$(id -u)" = 0 ] || skip "needs root to create a test user and group"
+: "${GREEDY:?run through make check}"
 for cmd in useradd groupadd usermod userdel groupdel runuser; do
 	command -v $cmd >/dev/null 2>&1 || skip "$cmd is not installed"
 done
@@ -69,6 +72,43 @@ grep -q "3 subscriptions already (limits.subscriptions_per_client)" "$T/err" ||
     fail "bad message: $(cat "$T/err")"
 dstat1() { ctl 1 --json stats | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
 [ "$(dstat1 subs_refused)" -ge 1 ] || fail "subs_refused did not move"
+
+# Administration (issue 12, finding 4): the user may publish, but not
+# reload the daemon or set its log level; root may.  Refusals counted.
+as_user reload 2>"$T/err" && fail "an unprivileged user reloaded the daemon"
+grep -q "reload refused for uid $(id -u "$U"): only root may (security.admin_group can name a group that may too)" "$T/err" ||
+    fail "bad message: $(cat "$T/err")"
+log "reload by $U: $(cat "$T/err")"
+as_user log-level info 2>"$T/err" && fail "an unprivileged user set the log level"
+grep -q "setting the log level refused for uid $(id -u "$U")" "$T/err" ||
+    fail "bad message: $(cat "$T/err")"
+[ "$(dstat1 log_debug)" = 1 ] || fail "the user turned debug logging off"
+[ "$(dstat1 admin_refused)" = 2 ] || fail "admin_refused is $(dstat1 admin_refused), not 2"
+grep -q "client [0-9]* (.* uid $(id -u "$U")): reload refused" "$T/n1/log" ||
+    fail "the refusal is not logged"
+ctl 1 log-level debug || fail "root could not set the log level"
+ctl 1 reload || fail "root could not reload"
+
+# The debug lines a client's frames trigger are rate-limited: 50,000
+# replies for tokens the daemon never gave out, with debug on, wrote
+# 50,000 lines in 0.07 s.
+lines0=$(wc -l <"$T/n1/log")
+late0=$(dstat1 late_replies)
+out=$(runuser -u "$U" -- "$GREEDY" replies "$(sock 1)" 50000) || fail "greedy replies: $out"
+[ "$out" = "replies: sent=50000 errors=0" ] || fail "greedy replies: $out"
+lines=$(( $(wc -l <"$T/n1/log") - lines0 ))
+[ $(( $(dstat1 late_replies) - late0 )) = 50000 ] ||
+    fail "late_replies moved by $(( $(dstat1 late_replies) - late0 )), not 50000"
+[ "$lines" -le 20 ] || fail "50,000 bogus replies wrote $lines log lines"
+log "50,000 bogus replies with debug on: $lines log lines"
+
+# security.admin_group: its members may.
+sed -i "s|^  socket_group = .*|  socket_group = \"$G\"; admin_group = \"$G\";|" "$T/n1/conf"
+ctl 1 reload || fail "reload failed"
+as_user reload || fail "a member of security.admin_group could not reload"
+as_user log-level debug || fail "a member of security.admin_group could not set the log level"
+[ "$(dstat1 admin_refused)" = 2 ] || fail "admin_refused moved"
+log "a member of security.admin_group reloads and sets the log level"
 
 # Per-uid cap: two clients of the user at most.
 as_user sub -t 20 app.x > /dev/null 2>&1 &

@@ -63,6 +63,16 @@ in_groups(gid_t gid, const gid_t *groups, size_t n)
 }
 
 int
+acl_is_admin(const struct acl *a, uid_t uid, uid_t daemon_uid,
+    const gid_t *groups, size_t ngroups)
+{
+	if (uid == 0 || uid == daemon_uid)
+		return (1);
+	return (a->admin_group[0] != '\0' && in_groups(a->admin_gid, groups,
+	    ngroups));
+}
+
+int
 acl_connect_ok(const struct acl *a, uid_t uid, const gid_t *groups,
     size_t ngroups)
 {

@@ -36,6 +36,9 @@ struct acl {
 	size_t		  n_allow_gids;
 	struct acl_rule	 *rules;	/* owned, n_rules */
 	size_t		  n_rules;
+	/* security.admin_group: may reload and set the log level too */
+	char		  admin_group[33];	/* "": none */
+	gid_t		  admin_gid;
 };
 
 /* Does rule pattern r allow everything pattern p may match?  Both valid. */
@@ -44,6 +47,14 @@ int	 acl_covers(const char *, const char *);
 int	 acl_connect_ok(const struct acl *, uid_t, const gid_t *, size_t);
 /* The rule for a client, or -1 (then, with rules, it may do nothing). */
 int	 acl_rule_for(const struct acl *, uid_t, const gid_t *, size_t);
+/*
+ * May a client of uid and groups change the daemon (reload it, set its
+ * log level)?  Root, the daemon's own uid (the second argument) and the
+ * members of security.admin_group may; nobody else, whatever the rules
+ * let it publish.
+ */
+int	 acl_is_admin(const struct acl *, uid_t, uid_t, const gid_t *,
+	    size_t);
 /* With rule index ri (or -1): may it publish to / subscribe to s? */
 int	 acl_may_publish(const struct acl *, int, const char *);
 int	 acl_may_subscribe(const struct acl *, int, const char *);

@@ -66,6 +66,10 @@ static const struct conf_num {
 	    100, 86400000 },
 	{ "limits", "requests_served_max", L(requests_served_max), 65536, 1,
 	    1048576 },
+	{ "limits", "client_memory_bytes", L(client_memory_bytes), 33554432,
+	    65536, 4294967295U },
+	{ "limits", "memory_bytes", L(memory_bytes), 134217728, 65536,
+	    4294967295U },
 	{ "metrics", "max_connections", L(metrics_max_connections), 16, 1,
 	    1024 },
 	{ "metrics", "max_request_size", L(metrics_max_request_size), 8192,
@@ -84,7 +88,7 @@ static const char *const conf_top_keys[] = {
 static const char *const conf_security_keys[] = {
 	"key_file", "key_files", "authentication", "check_address",
 	"socket_group", "allow_users", "allow_groups", "rules", "tls",
-	"encryption", NULL
+	"admin_group", "encryption", NULL
 };
 static const char *const conf_tls_keys[] = {
 	"certificate", "private_key", "ca", NULL
@@ -155,7 +159,7 @@ conf_check_keys(struct conf_ctx *cx, const config_setting_t *g,
 {
 	const config_setting_t	*s;
 	const char		*name;
-	char			 allowed[256];
+	char			 allowed[512];
 	int			 i, k, found;
 
 	for (i = 0; (s = config_setting_get_elem(g, (unsigned)i)) != NULL;
@@ -628,6 +632,28 @@ conf_add_gid(struct conf_ctx *cx, int line, const char *name, void *arg)
 	return (0);
 }
 
+/* security.admin_group: "" for none (root and the daemon's user only). */
+static int
+conf_admin_group(struct conf_ctx *cx, const config_setting_t *s,
+    struct acl *a)
+{
+	struct group	*gr;
+	const char	*v;
+
+	if (config_setting_type(s) == CONFIG_TYPE_STRING &&
+	    (v = config_setting_get_string(s)) != NULL && *v == '\0')
+		return (0);
+	if (conf_get_str(cx, s, "security.admin_group", a->admin_group,
+	    sizeof(a->admin_group) - 1) == -1)
+		return (-1);
+	if ((gr = getgrnam(a->admin_group)) == NULL)
+		return (conf_error(cx, conf_line(s), "security.admin_group: no "
+		    "such group \"%s\" (\"\" lets only root and cohortd's "
+		    "user reload)", a->admin_group));
+	a->admin_gid = gr->gr_gid;
+	return (0);
+}
+
 struct conf_patterns {
 	char	***v;
 	size_t	  *n;
@@ -731,6 +757,9 @@ conf_read_access(struct conf_ctx *cx, const config_setting_t *g,
 	if ((s = config_setting_get_member(g, "allow_groups")) != NULL &&
 	    conf_each_str(cx, s, "security.allow_groups", ACL_NAMES_MAX,
 	    conf_add_gid, &conf->acl) == -1)
+		return (-1);
+	if ((s = config_setting_get_member(g, "admin_group")) != NULL &&
+	    conf_admin_group(cx, s, &conf->acl) == -1)
 		return (-1);
 	if ((s = config_setting_get_member(g, "rules")) == NULL)
 		return (0);
@@ -939,7 +968,7 @@ conf_walk(struct conf_ctx *cx, config_t *cf, const char *node_override,
     struct cohort_conf *conf)
 {
 	const config_setting_t	*root, *s;
-	char			 allowed[256];
+	char			 allowed[512];
 	size_t			 i;
 
 	root = config_root_setting(cf);
@@ -1376,6 +1405,8 @@ config_print(const struct cohort_conf *conf, FILE *fp)
 	    conf->check_address ? "true" : "false");
 	fprintf(fp, "  socket_group = ");
 	conf_print_str(fp, conf->socket_group);
+	fprintf(fp, ";\n  admin_group = ");
+	conf_print_str(fp, conf->acl.admin_group);
 	fprintf(fp, ";\n");
 	conf_print_acl(fp, &conf->acl);
 	fprintf(fp, "};\n");

@@ -45,6 +45,8 @@ struct conf_limits {
 	uint32_t	 clients_per_uid;
 	uint32_t	 request_timeout_max_ms;
 	uint32_t	 requests_served_max;	/* served here at once, all peers */
+	uint32_t	 client_memory_bytes;	/* subscription state, a client */
+	uint32_t	 memory_bytes;		/* the same, all clients */
 	/* metrics: the HTTP endpoint's bounds, and /healthz's */
 	uint32_t	 metrics_max_connections;
 	uint32_t	 metrics_max_request_size;

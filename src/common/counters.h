@@ -61,7 +61,16 @@
 	X(relay, late_replies, counter, "replies after their request ended") \
 	X(relay, replies_undeliverable, counter,			\
 	    "replies whose requester's node was not up")		\
-	X(control, subs_refused, counter, "subscriptions refused by a limit") \
+	X(relay, replies_refused, counter,				\
+	    "replies from another node than the one asked, refused")	\
+	X(control, subs_refused, counter,				\
+	    "subscriptions refused by limits.subscriptions_per_client")	\
+	X(control, memory_refused, counter,				\
+	    "subscriptions refused by limits.client_memory_bytes or memory_bytes") \
+	X(control, client_memory, gauge,				\
+	    "bytes of subscription state charged to clients now")	\
+	X(control, admin_refused, counter,				\
+	    "reloads and log level changes refused to non-administrators") \
 	X(mesh, peer_queues_full, counter,				\
 	    "times a peer queue reached limits.peer_queue_bytes")	\
 	X(control, clients_paused, counter, "times a publisher was slowed") \

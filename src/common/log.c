@@ -124,6 +124,24 @@ log_debug(const char *fmt, ...)
 }
 
 void
+log_debug_rl(struct ratelim *rl, const char *fmt, ...)
+{
+	va_list		ap;
+	unsigned int	left_out;
+
+	if (!log_verbose || !ratelim_allow(rl, time(NULL)))
+		return;
+	left_out = rl->suppressed;
+	rl->suppressed = 0;
+	va_start(ap, fmt);
+	vlog(LOG_DEBUG, fmt, ap, NULL);
+	va_end(ap);
+	if (left_out > 0)
+		log_debug("(%u debug lines of this kind before it were not "
+		    "logged: rate limit)", left_out);
+}
+
+void
 fatal(const char *fmt, ...)
 {
 	va_list	ap;

@@ -58,4 +58,13 @@ struct ratelim_table {
 
 int	 ratelim_key_allow(struct ratelim_table *, const char *, time_t);
 
+/*
+ * log_debug for a line that a client's or a peer's frame triggers: at
+ * most RATELIM_BURST per RATELIM_INTERVAL through the limiter, and how
+ * many were left out is said with the next one let through.  Nothing is
+ * counted while debug logging is off.
+ */
+void	 log_debug_rl(struct ratelim *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
 #endif /* COHORT_LOG_H */

@@ -1,44 +1,69 @@
 /*
  * subject.c: subject validation and the subscription trie.  See subject.h.
  *
- * Each trie node has literal children in a uthash table keyed by token,
- * one "*" child, the owners whose pattern ends at the node, and the
- * owners of a ">" at the node's depth.  Nodes are pruned when the last
- * subscription under them goes.
+ * The trie: a node per token of a pattern, "*" included; a node keeps
+ * the owners whose pattern ends there ("exact") and the owners of a ">"
+ * at its depth ("rest").  Nodes are pruned when the last subscription
+ * under them goes.
+ *
+ * Every node but the root lives in one table for the whole tree, keyed
+ * by (parent, token), rather than each node keeping a hash table of its
+ * children: a uthash table per node cost about 600 bytes, and a pattern
+ * of 32 fresh tokens 25 KB (issue 12).  A node is now its token and
+ * four words, 48 bytes or so with malloc's own, plus its share of the
+ * table, 9 bytes a slot (a pointer and a tag byte) kept between 3/8 and
+ * 3/4 full.  "*" children are in the table too, so that freeing the
+ * tree is one pass over it, and also hang off their parent, which
+ * matching follows without a look-up; a subject never has a "*" token,
+ * so a literal look-up cannot find one.
+ *
+ * The table is open addressing with linear probing; a deletion shifts
+ * the rest of its run back, so there are no tombstones.  The tag byte
+ * (7 more bits of the hash) is compared before a node is touched, so a
+ * look-up that fails reads only the tag array.  A token's hash is
+ * computed once per subject token and mixed with the parent's address
+ * at each look-up; its seed comes from the caller (subtree_new_seed),
+ * so that a client cannot pick tokens that collide.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/*
- * Out of memory inside uthash is reported through this flag rather than
- * exit(): a client's subscribe must fail, not the daemon.
- */
-#define HASH_NONFATAL_OOM	1
-#define uthash_nonfatal_oom(e)	(st_oom = 1)
-#include <uthash.h>
 
 #include "subject.h"
 
 struct owners {
 	void		**v;
-	size_t		  n, cap;
+	uint32_t	  n, cap;
 };
 
-struct subnode {
-	UT_hash_handle	  hh;
-	struct subnode	 *parent;
-	char		 *token;	/* literal children: the hash key */
-	size_t		  toklen;
-	struct subnode	 *lit;		/* uthash head of literal children */
-	struct subnode	 *star;
+/* The patterns that end at a node; allocated only where some do. */
+struct ends {
 	struct owners	  exact;	/* patterns ending here */
 	struct owners	  rest;		/* "...>" at this depth */
 };
 
+struct subnode {
+	struct subnode	 *parent;	/* NULL: the root */
+	struct subnode	 *star;		/* the "*" child */
+	struct ends	 *ends;
+	uint32_t	  hash;		/* low bits of its key's hash */
+	uint32_t	  nchild;	/* children, "*" included */
+	uint8_t		  toklen;
+	char		  token[];	/* toklen bytes, no NUL */
+};
+
+#define TABLE_MIN	64		/* slots; a power of two */
+#define TAG_USED	0x80
+
 struct subtree {
-	struct subnode	  root;
-	size_t		  count;
+	struct subnode	 *root;
+	struct subnode	**slot;
+	uint8_t		 *tag;		/* 0: empty; else TAG_USED | 7 bits */
+	size_t		  cap;		/* slots: a power of two, or 0 */
+	size_t		  used;		/* nodes in the table */
+	size_t		  count;	/* subscriptions */
+	uint64_t	  seed;
 };
 
 const char *
@@ -132,21 +157,167 @@ subject_matches(const char *pattern, const char *subject)
 	return (!next_token(subject, &sp, &st, &sl));
 }
 
+/* Hashing */
+
+/* FNV-1a over the token, from the tree's seed. */
+static uint64_t
+token_hash(const struct subtree *t, const char *tok, size_t len)
+{
+	uint64_t	h = t->seed ^ 0xcbf29ce484222325ULL;
+	size_t		i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)tok[i];
+		h *= 0x100000001b3ULL;
+	}
+	return (h);
+}
+
+/* The key's hash: the token's, mixed with the parent (murmur3's fmix64). */
+static uint64_t
+key_hash(const struct subnode *parent, uint64_t th)
+{
+	uint64_t	h = th ^ ((uint64_t)(uintptr_t)parent *
+			    0x9e3779b97f4a7c15ULL);
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return (h);
+}
+
+static uint8_t
+hash_tag(uint64_t h)
+{
+	return ((uint8_t)(TAG_USED | (h >> 57)));
+}
+
+/* The table */
+
+/* Tokens are short: a loop beats a call to memcmp. */
+static int
+token_eq(const char *a, const char *b, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (a[i] != b[i])
+			return (0);
+	return (1);
+}
+
+static struct subnode *
+table_find(const struct subtree *t, const struct subnode *parent,
+    uint64_t h, const char *tok, size_t len)
+{
+	const struct subnode	*n;
+	size_t			 mask = t->cap - 1, i;
+	uint8_t			 tag = hash_tag(h);
+
+	if (t->cap == 0)
+		return (NULL);
+	for (i = (size_t)h & mask; t->tag[i] != 0; i = (i + 1) & mask) {
+		if (t->tag[i] != tag)
+			continue;
+		n = t->slot[i];
+		if (n->parent == parent && n->toklen == len &&
+		    token_eq(n->token, tok, len))
+			return (t->slot[i]);
+	}
+	return (NULL);
+}
+
+static void
+table_place(struct subtree *t, struct subnode *n, uint8_t tag)
+{
+	size_t	mask = t->cap - 1, i;
+
+	for (i = n->hash & mask; t->tag[i] != 0; i = (i + 1) & mask)
+		;
+	t->slot[i] = n;
+	t->tag[i] = tag;
+}
+
+/* Move every node to a table of cap slots: -1 when out of memory. */
+static int
+table_resize(struct subtree *t, size_t cap)
+{
+	struct subnode	**oslot = t->slot;
+	uint8_t		 *otag = t->tag;
+	size_t		  ocap = t->cap, i;
+
+	if ((t->slot = calloc(cap, sizeof(*t->slot))) == NULL ||
+	    (t->tag = calloc(cap, 1)) == NULL) {
+		free(t->slot);
+		t->slot = oslot;
+		t->tag = otag;
+		return (-1);
+	}
+	t->cap = cap;
+	for (i = 0; i < ocap; i++)
+		if (otag[i] != 0)
+			table_place(t, oslot[i], otag[i]);
+	free(oslot);
+	free(otag);
+	return (0);
+}
+
+static int
+table_add(struct subtree *t, struct subnode *n, uint8_t tag)
+{
+	if ((t->used + 1) * 4 > t->cap * 3 && table_resize(t, t->cap > 0 ?
+	    t->cap * 2 : TABLE_MIN) == -1)
+		return (-1);
+	table_place(t, n, tag);
+	t->used++;
+	return (0);
+}
+
+/* Take n out, shifting back the rest of its run. */
+static void
+table_del(struct subtree *t, const struct subnode *n)
+{
+	size_t	mask = t->cap - 1, i, j, home;
+
+	for (i = n->hash & mask; t->slot[i] != n; i = (i + 1) & mask)
+		;
+	for (j = (i + 1) & mask; t->tag[j] != 0; j = (j + 1) & mask) {
+		home = t->slot[j]->hash & mask;
+		/* Entry j may fill the hole unless its home lies in (i, j]. */
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			t->slot[i] = t->slot[j];
+			t->tag[i] = t->tag[j];
+			i = j;
+		}
+	}
+	t->slot[i] = NULL;
+	t->tag[i] = 0;
+	t->used--;
+	/* Shrink when an eighth full (a failure to shrink is harmless). */
+	if (t->cap > TABLE_MIN && t->used * 8 < t->cap)
+		(void)table_resize(t, t->cap / 2);
+}
+
+/* Owners */
+
 static int
 owners_add(struct owners *o, void *owner)
 {
-	size_t	 i;
-	void	**v;
+	uint32_t	 i, cap;
+	void		**v;
 
 	for (i = 0; i < o->n; i++)
 		if (o->v[i] == owner)
 			return (1);
 	if (o->n == o->cap) {
-		if ((v = reallocarray(o->v, o->cap ? o->cap * 2 : 2,
-		    sizeof(*v))) == NULL)
+		cap = o->cap ? o->cap * 2 : 2;
+		if (cap < o->cap ||
+		    (v = reallocarray(o->v, cap, sizeof(*v))) == NULL)
 			return (-1);
 		o->v = v;
-		o->cap = o->cap ? o->cap * 2 : 2;
+		o->cap = cap;
 	}
 	o->v[o->n++] = owner;
 	return (0);
@@ -155,7 +326,7 @@ owners_add(struct owners *o, void *owner)
 static int
 owners_remove(struct owners *o, void *owner)
 {
-	size_t	i;
+	uint32_t	i;
 
 	for (i = 0; i < o->n; i++)
 		if (o->v[i] == owner) {
@@ -170,80 +341,102 @@ owners_remove(struct owners *o, void *owner)
 	return (-1);
 }
 
+/* Nodes */
+
+static void
+node_free(struct subnode *n)
+{
+	if (n->ends != NULL) {
+		free(n->ends->exact.v);
+		free(n->ends->rest.v);
+		free(n->ends);
+	}
+	free(n);
+}
+
 static int
 node_empty(const struct subnode *n)
 {
-	return (n->lit == NULL && n->star == NULL && n->exact.n == 0 &&
-	    n->rest.n == 0);
+	return (n->nchild == 0 && n->ends == NULL);
+}
+
+/* Drop n's ends once nothing is left in them. */
+static void
+node_trim(struct subnode *n)
+{
+	if (n->ends != NULL && n->ends->exact.n == 0 && n->ends->rest.n == 0) {
+		free(n->ends);
+		n->ends = NULL;
+	}
+}
+
+struct subtree *
+subtree_new_seed(uint64_t seed)
+{
+	struct subtree	*t;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return (NULL);
+	if ((t->root = calloc(1, sizeof(*t->root))) == NULL) {
+		free(t);
+		return (NULL);
+	}
+	t->seed = seed;
+	return (t);
 }
 
 struct subtree *
 subtree_new(void)
 {
-	return (calloc(1, sizeof(struct subtree)));
-}
-
-static void
-node_free_children(struct subnode *n)
-{
-	struct subnode	*c, *tmp;
-
-	HASH_ITER(hh, n->lit, c, tmp) {
-		HASH_DEL(n->lit, c);
-		node_free_children(c);
-		free(c->token);
-		free(c);
-	}
-	if (n->star != NULL) {
-		node_free_children(n->star);
-		free(n->star);
-	}
-	free(n->exact.v);
-	free(n->rest.v);
+	return (subtree_new_seed(0));
 }
 
 void
 subtree_free(struct subtree *t)
 {
+	size_t	i;
+
 	if (t == NULL)
 		return;
-	node_free_children(&t->root);
+	for (i = 0; i < t->cap; i++)
+		if (t->tag[i] != 0)
+			node_free(t->slot[i]);
+	free(t->slot);
+	free(t->tag);
+	node_free(t->root);
 	free(t);
 }
 
 /* The child of n for one token, created if create is set. */
 static struct subnode *
-node_child(struct subnode *n, const char *tok, size_t len, int create)
+node_child(struct subtree *t, struct subnode *n, const char *tok,
+    size_t len, int create)
 {
 	struct subnode	*c;
-	int		 st_oom = 0;
+	uint64_t	 h;
+	int		 star = len == 1 && *tok == '*';
 
-	if (len == 1 && *tok == '*') {
-		if (n->star == NULL && create) {
-			if ((n->star = calloc(1, sizeof(*c))) == NULL)
-				return (NULL);
-			n->star->parent = n;
-		}
+	if (star && (n->star != NULL || !create))
 		return (n->star);
-	}
-	HASH_FIND(hh, n->lit, tok, len, c);
-	if (c != NULL || !create)
+	h = key_hash(n, token_hash(t, tok, len));
+	if (!star && ((c = table_find(t, n, h, tok, len)) != NULL || !create))
 		return (c);
-	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->token = malloc(len + 1)) == NULL) {
-		free(c);
+	if ((c = malloc(offsetof(struct subnode, token) + len)) == NULL)
 		return (NULL);
-	}
-	memcpy(c->token, tok, len);
-	c->token[len] = '\0';
-	c->toklen = len;
 	c->parent = n;
-	HASH_ADD_KEYPTR(hh, n->lit, c->token, c->toklen, c);
-	if (st_oom) {
-		free(c->token);
+	c->star = NULL;
+	c->ends = NULL;
+	c->hash = (uint32_t)h;
+	c->nchild = 0;
+	c->toklen = (uint8_t)len;
+	memcpy(c->token, tok, len);
+	if (table_add(t, c, hash_tag(h)) == -1) {
 		free(c);
 		return (NULL);
 	}
+	if (star)
+		n->star = c;
+	n->nchild++;
 	return (c);
 }
 
@@ -253,44 +446,49 @@ node_prune(struct subtree *t, struct subnode *n)
 {
 	struct subnode	*parent;
 
-	while (n != &t->root && node_empty(n)) {
+	node_trim(n);
+	while (n != t->root && node_empty(n)) {
 		parent = n->parent;
 		if (parent->star == n)
 			parent->star = NULL;
-		else {
-			HASH_DEL(parent->lit, n);
-			free(n->token);
-		}
+		parent->nchild--;
+		table_del(t, n);
 		free(n);
 		n = parent;
 	}
 }
 
 /*
- * Walk pattern to the node that holds it; the list is its "exact" or
- * "rest" owners.  With create unset, returns NULL if the path is absent.
+ * Walk pattern to the node that holds it, and the list there: its
+ * "exact" or "rest" owners.  *at is the deepest node on the path.  With
+ * create unset, NULL if the path is absent; with it set, NULL when out
+ * of memory.
  */
 static struct owners *
 pattern_slot(struct subtree *t, const char *pattern, int create,
     struct subnode **at)
 {
-	struct subnode	*n = &t->root, *c;
+	struct subnode	*n = t->root, *c;
 	const char	*tok;
 	size_t		 pos = 0, len;
+	int		 rest = 0;
 
 	while (next_token(pattern, &pos, &tok, &len)) {
 		if (len == 1 && *tok == '>') {
-			*at = n;
-			return (&n->rest);
+			rest = 1;
+			break;
 		}
-		if ((c = node_child(n, tok, len, create)) == NULL) {
-			*at = n;	/* the deepest node on the path */
+		if ((c = node_child(t, n, tok, len, create)) == NULL) {
+			*at = n;
 			return (NULL);
 		}
 		n = c;
 	}
 	*at = n;
-	return (&n->exact);
+	if (n->ends == NULL && (!create ||
+	    (n->ends = calloc(1, sizeof(*n->ends))) == NULL))
+		return (NULL);
+	return (rest ? &n->ends->rest : &n->ends->exact);
 }
 
 int
@@ -337,9 +535,45 @@ subtree_count(const struct subtree *t)
 	return (t->count);
 }
 
+/*
+ * What glibc's malloc takes for a request of n bytes: its 8-byte header,
+ * rounded up to 16, 32 at least.
+ */
+static size_t
+malloc_cost(size_t n)
+{
+	size_t	c = (n + 8 + 15) & ~(size_t)15;
+
+	return (c < 32 ? 32 : c);
+}
+
+/* A node's share of the table at its emptiest (3/8 full): 24 bytes. */
+#define SLOT_COST	((sizeof(struct subnode *) + 1) * 8 / 3)
+
+size_t
+subtree_cost(const char *pattern)
+{
+	const char	*tok;
+	size_t		 pos = 0, len, cost;
+
+	/* Its ends and an owners array of two, at the last node. */
+	cost = malloc_cost(sizeof(struct ends)) +
+	    malloc_cost(2 * sizeof(void *));
+	while (next_token(pattern, &pos, &tok, &len))
+		if (len != 1 || *tok != '>')
+			cost += malloc_cost(offsetof(struct subnode, token) +
+			    len) + SLOT_COST;
+	return (cost);
+}
+
+/* Matching */
+
 struct match_ctx {
+	const struct subtree *t;
 	const char	*tok[SUBJECT_TOKENS_MAX];
 	size_t		 len[SUBJECT_TOKENS_MAX];
+	uint64_t	 th[SUBJECT_TOKENS_MAX];	/* token_hash, once */
+	uint32_t	 th_done;	/* bit i: th[i] is computed */
 	size_t		 ntok;
 	void		(*fn)(void *, void *);
 	void		*arg;
@@ -349,11 +583,13 @@ struct match_ctx {
 static void
 emit(struct match_ctx *m, const struct owners *o)
 {
-	size_t	i;
+	void	**v = o->v;
+	size_t	  i, n = o->n;
 
-	for (i = 0; i < o->n; i++)
-		m->fn(o->v[i], m->arg);
-	m->calls += o->n;
+	/* Local copies: fn may write anywhere, o is reread otherwise. */
+	for (i = 0; i < n; i++)
+		m->fn(v[i], m->arg);
+	m->calls += n;
 }
 
 static void
@@ -362,12 +598,21 @@ match_node(struct match_ctx *m, const struct subnode *n, size_t i)
 	const struct subnode	*c;
 
 	if (i == m->ntok) {
-		emit(m, &n->exact);
+		if (n->ends != NULL)
+			emit(m, &n->ends->exact);
 		return;
 	}
-	emit(m, &n->rest);	/* ">" takes one or more remaining tokens */
-	HASH_FIND(hh, n->lit, m->tok[i], m->len[i], c);
-	if (c != NULL)
+	/* ">" takes one or more remaining tokens. */
+	if (n->ends != NULL)
+		emit(m, &n->ends->rest);
+	if (n->nchild == 0)
+		return;
+	if (!(m->th_done & (1U << i))) {
+		m->th[i] = token_hash(m->t, m->tok[i], m->len[i]);
+		m->th_done |= 1U << i;
+	}
+	if ((c = table_find(m->t, n, key_hash(n, m->th[i]), m->tok[i],
+	    m->len[i])) != NULL)
 		match_node(m, c, i + 1);
 	if (n->star != NULL)
 		match_node(m, n->star, i + 1);
@@ -389,13 +634,15 @@ subtree_match_valid(const struct subtree *t, const char *subject,
 	struct match_ctx	m;
 	size_t			pos = 0;
 
+	m.t = t;
 	m.ntok = 0;
 	while (m.ntok < SUBJECT_TOKENS_MAX && next_token(subject, &pos,
 	    &m.tok[m.ntok], &m.len[m.ntok]))
 		m.ntok++;
+	m.th_done = 0;
 	m.fn = fn;
 	m.arg = arg;
 	m.calls = 0;
-	match_node(&m, &t->root, 0);
+	match_node(&m, t->root, 0);
 	return (m.calls);
 }

@@ -3,7 +3,8 @@
  *
  *	peerprobe [-v version] [-m min_version] [-C cluster] [-i node_id]
  *	    [-a] [-k keyfile] [-b source] [-r record | -p replay]
- *	    [-A ca -c cert -K key | -P] host port
+ *	    [-A ca -c cert -K key | -P] [-R corr[-last] [-S subject]]
+ *	    host port
  *
  * Connects, sends one HELLO built from the options, and reports what the
  * daemon answered, one line on stdout:
@@ -22,6 +23,12 @@
  *	TLS <reason>
  * As the dialling end, the probe proves the key first (-a): its proof
  * binds the role and, in TLS, the session (cohort-protocol(7)).
+ * -R (with -a) plays a node that answers a request it was never sent:
+ * once the stream is up it sends an ECHO, then one DATA frame with the
+ * REPLY flag for each correlation id from corr to last (decimal, or hex
+ * with 0x), on subject (default "forged"), body "forged by <node_id>",
+ * and waits for the daemon's ECHO to acknowledge them all:
+ *	REPLIED <n>		n frames sent and taken
  * Exit 0 when an answer was read, 1 on a local error or after 5 s.
  */
 #include <sys/socket.h>
@@ -44,6 +51,8 @@
 
 static FILE	*record;
 static SSL	*ssl;		/* with -A */
+
+#define REPLIES_MAX	100000	/* -R: frames at most */
 
 /*
  * A TLS failure is the daemon's answer: report it and stop.  In TLS 1.3
@@ -203,6 +212,69 @@ replay(int fd, const char *path)
 	fclose(fp);
 }
 
+/* -R: "corr" or "corr-last". */
+static void
+parse_corrs(const char *arg, uint64_t *first, uint64_t *last)
+{
+	char	*end;
+
+	*first = strtoull(arg, &end, 0);
+	*last = *first;
+	if (*end == '-')
+		*last = strtoull(end + 1, &end, 0);
+	if (*end != '\0' || *first == 0 || *last < *first ||
+	    *last - *first >= REPLIES_MAX)
+		errx(1, "-R %s: a correlation id, or first-last (at most %d)",
+		    arg, REPLIES_MAX);
+}
+
+/*
+ * The stream is up: an ECHO (so the daemon counts it established), the
+ * forged replies, then wait for an ECHO that acknowledges them all.
+ */
+static void
+send_replies(int fd, const struct wire_hello *h, uint64_t first,
+    uint64_t last, const char *subject)
+{
+	struct wire_echo	e;
+	struct wire_data	d;
+	struct wire_hdr		hdr;
+	uint8_t			buf[8192];
+	char			body[WIRE_ID_MAX + 16];
+	size_t			len;
+	uint64_t		corr, n = last - first + 1;
+
+	memset(&e, 0, sizeof(e));
+	e.seq = 1;
+	e.ts_us = 1;
+	strlcpy(e.node_id, h->node_id, sizeof(e.node_id));
+	send_all(fd, buf, wire_encode_echo(buf, sizeof(buf), &e));
+	snprintf(body, sizeof(body), "forged by %s", h->node_id);
+	memset(&d, 0, sizeof(d));
+	d.flags = DATA_REPLY;
+	strlcpy(d.origin, h->node_id, sizeof(d.origin));
+	strlcpy(d.subject, subject, sizeof(d.subject));
+	d.body = (const uint8_t *)body;
+	d.body_len = strlen(body);
+	for (corr = first; corr <= last; corr++) {
+		d.corr = corr;
+		if ((len = wire_encode_data(buf, sizeof(buf), &d)) == 0)
+			errx(1, "cannot encode a DATA frame");
+		send_all(fd, buf, len);
+	}
+	while ((len = read_frame(fd, buf, sizeof(buf))) > 0) {
+		(void)wire_check_header(buf, len, sizeof(buf), WIRE_PEER, &hdr);
+		if (hdr.type == WT_ECHO && wire_decode_echo(buf, len, &e) ==
+		    WIRE_OK && e.data_acked >= n) {
+			printf("REPLIED %llu\n", (unsigned long long)n);
+			return;
+		}
+		if (hdr.type == WT_REFUSE || hdr.type == WT_BYE)
+			break;
+	}
+	printf("CLOSED\n");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -216,8 +288,10 @@ main(int argc, char *argv[])
 	size_t			 len;
 	const char		*source = NULL, *keyfile = NULL, *replayfile = NULL;
 	const char		*ca = NULL, *cert = NULL, *tlskey = NULL;
+	const char		*subject = "forged";
 	char			 msg[256];
 	uint8_t			 chan[AUTH_CHANNEL_LEN];
+	uint64_t		 corr_first = 0, corr_last = 0;
 	int			 ch, fd, do_ack = 0, psk = 0;
 
 	memset(&h, 0, sizeof(h));
@@ -227,8 +301,15 @@ main(int argc, char *argv[])
 	strlcpy(h.cluster, "test", sizeof(h.cluster));
 	strlcpy(h.node_id, "probe", sizeof(h.node_id));
 	strlcpy(h.address, "127.0.0.1", sizeof(h.address));
-	while ((ch = getopt(argc, argv, "A:ab:C:c:i:K:k:m:Pp:r:v:")) != -1) {
+	while ((ch = getopt(argc, argv, "A:ab:C:c:i:K:k:m:Pp:R:r:S:v:")) !=
+	    -1) {
 		switch (ch) {
+		case 'R':
+			parse_corrs(optarg, &corr_first, &corr_last);
+			break;
+		case 'S':
+			subject = optarg;
+			break;
 		case 'A':
 			ca = optarg;
 			break;
@@ -273,11 +354,14 @@ main(int argc, char *argv[])
 		default:
 			errx(1, "usage: peerprobe [-a] [-v version] "
 			    "[-m min_version] [-C cluster] [-i id] "
-			    "[-A ca -c cert -K key | -P] host port");
+			    "[-A ca -c cert -K key | -P] [-R corr[-last] "
+			    "[-S subject]] host port");
 		}
 	}
 	if (argc - optind != 2)
 		errx(1, "usage: peerprobe [options] host port");
+	if (corr_first != 0 && (!do_ack || replayfile != NULL))
+		errx(1, "-R needs -a, and no -p");
 	if (keyfile != NULL && auth_load_key(keyfile, &key, msg,
 	    sizeof(msg)) == -1)
 		errx(1, "%s", msg);
@@ -343,6 +427,11 @@ main(int argc, char *argv[])
 		if ((hdr.type == WT_HELLO_ACK && !do_ack &&
 		    replayfile == NULL) || hdr.type == WT_ECHO) {
 			printf("ACK\n");
+			if (corr_first != 0 && do_ack) {
+				fflush(stdout);
+				send_replies(fd, &h, corr_first, corr_last,
+				    subject);
+			}
 			return (0);
 		}
 	}

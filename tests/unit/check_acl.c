@@ -303,6 +303,38 @@ START_TEST(test_connect_groups)
 }
 END_TEST
 
+/* Who may reload the daemon and set its log level */
+
+#define DAEMON_UID	999
+
+START_TEST(test_is_admin)
+{
+	struct acl	a;
+	gid_t		ops[] = { APPS, OPS }, apps[] = { APPS };
+
+	memset(&a, 0, sizeof(a));
+	/* No admin_group: root and the daemon's user, nobody else. */
+	ck_assert_int_eq(acl_is_admin(&a, 0, DAEMON_UID, NULL, 0), 1);
+	ck_assert_int_eq(acl_is_admin(&a, DAEMON_UID, DAEMON_UID, NULL, 0),
+	    1);
+	ck_assert_int_eq(acl_is_admin(&a, ALICE, DAEMON_UID, ops, 2), 0);
+	/* gid 0 is not uid 0: an unset admin_gid of 0 admits nobody. */
+	ck_assert_int_eq(acl_is_admin(&a, ALICE, DAEMON_UID,
+	    (gid_t[]){ 0 }, 1), 0);
+	/* Rules or allow-lists give no admin rights. */
+	a.allow_uids[a.n_allow_uids++] = ALICE;
+	ck_assert_int_eq(acl_is_admin(&a, ALICE, DAEMON_UID, NULL, 0), 0);
+	/* admin_group: its members too, by any of their groups. */
+	strlcpy(a.admin_group, "ops", sizeof(a.admin_group));
+	a.admin_gid = OPS;
+	ck_assert_int_eq(acl_is_admin(&a, ALICE, DAEMON_UID, ops, 2), 1);
+	ck_assert_int_eq(acl_is_admin(&a, BOB, DAEMON_UID, ops, 1), 0);
+	ck_assert_int_eq(acl_is_admin(&a, BOB, DAEMON_UID, apps, 1), 0);
+	ck_assert_int_eq(acl_is_admin(&a, OPS, DAEMON_UID, NULL, 0), 0);
+	ck_assert_int_eq(acl_is_admin(&a, 0, DAEMON_UID, NULL, 0), 1);
+}
+END_TEST
+
 /* The rule for a client */
 
 START_TEST(test_rule_for)
@@ -569,6 +601,46 @@ START_TEST(test_config_rules)
 }
 END_TEST
 
+/* security.admin_group from the config: a group that exists, or "". */
+START_TEST(test_config_admin_group)
+{
+	static const char	 head[] =
+	    "cluster = \"c\";\n"
+	    "node_id = \"n1\";\n"
+	    "nodes = ( { id = \"n1\"; address = \"127.0.0.1\"; port = 7400; } );\n";
+	struct cohort_conf	 conf;
+	struct group		*gr;
+	char			 text[512], err[512];
+
+	ck_assert_ptr_nonnull(gr = getgrgid(getgid()));
+	snprintf(text, sizeof(text), "%ssecurity = { admin_group = \"%s\"; };\n",
+	    head, gr->gr_name);
+	ck_assert_msg(config_load_string(text, "a.conf", NULL, &conf, err,
+	    sizeof(err)) == 0, "refused: %s", err);
+	ck_assert_str_eq(conf.acl.admin_group, gr->gr_name);
+	ck_assert_int_eq(conf.acl.admin_gid, gr->gr_gid);
+	config_free(&conf);
+	/* "" and none at all: no group. */
+	snprintf(text, sizeof(text), "%ssecurity = { admin_group = \"\"; };\n",
+	    head);
+	ck_assert_msg(config_load_string(text, "a.conf", NULL, &conf, err,
+	    sizeof(err)) == 0, "refused: %s", err);
+	ck_assert_str_eq(conf.acl.admin_group, "");
+	config_free(&conf);
+	ck_assert_msg(config_load_string(head, "a.conf", NULL, &conf, err,
+	    sizeof(err)) == 0, "refused: %s", err);
+	ck_assert_str_eq(conf.acl.admin_group, "");
+	config_free(&conf);
+	/* A group that does not exist is an error, with its line. */
+	snprintf(text, sizeof(text), "%ssecurity = {\n admin_group = "
+	    "\"no-such-group-42\"; };\n", head);
+	ck_assert_int_eq(config_load_string(text, "a.conf", NULL, &conf, err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "a.conf:5: security.admin_group: no such "
+	    "group \"no-such-group-42\"") != NULL, "%s", err);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -587,6 +659,11 @@ unit_suite(void)
 	tcase_add_test(tc, test_connect_no_list);
 	tcase_add_test(tc, test_connect_users);
 	tcase_add_test(tc, test_connect_groups);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("admin");
+	tcase_add_test(tc, test_is_admin);
+	tcase_add_test(tc, test_config_admin_group);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("rule for");

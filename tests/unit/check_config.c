@@ -222,6 +222,8 @@ check_default_limits(const struct conf_limits *l)
 	ck_assert_uint_eq(l->max_clients, 256);
 	ck_assert_uint_eq(l->subs_per_client, 100000);
 	ck_assert_uint_eq(l->requests_per_client, 4096);
+	ck_assert_uint_eq(l->client_memory_bytes, 32 * 1024 * 1024);
+	ck_assert_uint_eq(l->memory_bytes, 128 * 1024 * 1024);
 	ck_assert_uint_eq(l->metrics_max_connections, 16);
 	ck_assert_uint_eq(l->metrics_max_request_size, 8192);
 	ck_assert_uint_eq(l->metrics_timeout_ms, 5000);

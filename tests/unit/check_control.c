@@ -19,6 +19,8 @@
 
 #include "check_main.h"
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,6 +58,7 @@ static char			 dir[64], sockdir[80];
 static struct {
 	int		 publish, reply, subscribe, unsubscribe, gone, drained;
 	int		 members, stats, reload;
+	int		 publish_at_members;	/* ev.publish then */
 	struct client	*cl;		/* the last one a callback named */
 	uint32_t	 req_id;	/* members, stats */
 	struct wire_ctl_pub pub;	/* targets, body: below */
@@ -83,6 +86,9 @@ ev_publish(void *arg, struct client *cl, const struct wire_ctl_pub *m)
 	size_t	pos = 0;
 
 	ck_assert_ptr_eq(arg, &ev);
+	/* In the order sent: each test numbers its requests from 0 or 1. */
+	if (ev.publish > 0 && m->req_id > 1)
+		ck_assert_uint_eq(m->req_id, ev.pub.req_id + 1);
 	ev.publish++;
 	ev.cl = cl;
 	ev.pub = *m;
@@ -155,6 +161,7 @@ ev_members(void *arg, struct client *cl, uint32_t req_id)
 
 	ck_assert_ptr_eq(arg, &ev);
 	ev.members++;
+	ev.publish_at_members = ev.publish;
 	ev.cl = cl;
 	ev.req_id = req_id;
 	wire_members_start(&w, buf, sizeof(buf), req_id);
@@ -482,11 +489,10 @@ send_sub(struct tc *tc, uint32_t type, uint32_t req_id, const char *pattern)
 	tc_send(tc, buf, wire_encode_ctl_sub(buf, sizeof(buf), type, &s));
 }
 
-/* CTL_HELLO, CTL_WELCOME read back. */
-static struct tc *
-tc_hello(void)
+/* CTL_HELLO on a connected client, CTL_WELCOME read back. */
+static void
+tc_served_hello(struct tc *tc)
 {
-	struct tc		*tc = tc_connect();
 	struct wire_ctl_welcome	 w;
 	uint8_t			*f;
 	size_t			 len;
@@ -495,6 +501,14 @@ tc_hello(void)
 	f = tc_expect(tc, WT_CTL_WELCOME, &len);
 	ck_assert_int_eq(wire_decode_ctl_welcome(f, len, &w), WIRE_OK);
 	free(f);
+}
+
+static struct tc *
+tc_hello(void)
+{
+	struct tc	*tc = tc_connect();
+
+	tc_served_hello(tc);
 	return (tc);
 }
 
@@ -809,6 +823,89 @@ START_TEST(test_watch_and_log_level)
 }
 END_TEST
 
+/*
+ * Administration (issue 12, finding 4): a client of another uid, not
+ * root and not in security.admin_group, may not reload the daemon or
+ * set its log level.  Needs root, to connect as "nobody" (SO_PEERCRED
+ * takes the effective ids at connect()).
+ */
+static struct tc *
+tc_hello_as(uid_t uid, gid_t gid)
+{
+	struct tc	*tc;
+
+	ck_assert_int_eq(setegid(gid), 0);
+	ck_assert_int_eq(seteuid(uid), 0);
+	tc = tc_connect();
+	ck_assert_int_eq(seteuid(0), 0);
+	ck_assert_int_eq(setegid(0), 0);
+	tc_served_hello(tc);
+	return (tc);
+}
+
+START_TEST(test_admin)
+{
+	const struct control_stats	*st = control_stats(ctl);
+	struct passwd			*pw;
+	struct group			*gr;
+	struct wire_ctl_error		 e;
+	struct tc			*tc;
+
+	if (geteuid() != 0 || (pw = getpwnam("nobody")) == NULL) {
+		fprintf(stderr, "test_admin: skipped: needs root and a user "
+		    "nobody\n");
+		return;
+	}
+	/* nobody may reach the socket, as a member of its group would. */
+	ck_assert_int_eq(chmod(dir, 0711), 0);
+	ck_assert_int_eq(chmod(conf.socket, 0666), 0);
+	tc = tc_hello_as(pw->pw_uid, pw->pw_gid);
+	log_setverbose(0);
+	send_req(tc, WT_CTL_RELOAD, 1);
+	tc_expect_error(tc, 1, REASON_DENIED, &e);
+	ck_assert_ptr_nonnull(strstr(e.text, "reload refused for uid"));
+	ck_assert_ptr_nonnull(strstr(e.text, "security.admin_group"));
+	send_switch(tc, WT_CTL_LOG_LEVEL, 2, 1);
+	tc_expect_error(tc, 2, REASON_DENIED, &e);
+	ck_assert_ptr_nonnull(strstr(e.text, "setting the log level refused"));
+	ck_assert_int_eq(log_getverbose(), 0);
+	ck_assert_int_eq(ev.reload, 0);
+	ck_assert_uint_eq(st->admin_refused, 2);
+	/* Refused, not dropped: it is served as before. */
+	tc_served(tc, 3);
+	ck_assert_uint_eq(st->client_errors, 0);
+
+	/* Its group as security.admin_group: now it may. */
+	ck_assert_ptr_nonnull(gr = getgrgid(pw->pw_gid));
+	strlcpy(conf.acl.admin_group, gr->gr_name,
+	    sizeof(conf.acl.admin_group));
+	conf.acl.admin_gid = gr->gr_gid;
+	send_req(tc, WT_CTL_RELOAD, 4);
+	tc_expect_ok(tc, 4);
+	ck_assert_int_eq(ev.reload, 1);
+	send_switch(tc, WT_CTL_LOG_LEVEL, 5, 1);
+	tc_expect_ok(tc, 5);
+	ck_assert_int_eq(log_getverbose(), 1);
+	log_setverbose(0);
+	ck_assert_uint_eq(st->admin_refused, 2);
+	tc_close(tc);
+
+	/* Another group: refused again; root always may. */
+	conf.acl.admin_gid = gr->gr_gid + 1;
+	tc = tc_hello_as(pw->pw_uid, pw->pw_gid);
+	send_req(tc, WT_CTL_RELOAD, 6);
+	tc_expect_error(tc, 6, REASON_DENIED, &e);
+	ck_assert_ptr_nonnull(strstr(e.text, gr->gr_name));
+	tc_close(tc);
+	tc = tc_hello();
+	send_req(tc, WT_CTL_RELOAD, 7);
+	tc_expect_ok(tc, 7);
+	ck_assert_int_eq(ev.reload, 2);
+	ck_assert_uint_eq(st->admin_refused, 3);
+	tc_close(tc);
+}
+END_TEST
+
 /* Subscriptions: control.c keeps each client's list. */
 
 START_TEST(test_subscriptions)
@@ -877,6 +974,80 @@ START_TEST(test_subscriptions)
 	ck_assert_msg(strcmp(ev.unsubs, "b c ") == 0 ||
 	    strcmp(ev.unsubs, "c b ") == 0, "unsubscribed: %s", ev.unsubs);
 	tc_close(tc2);
+}
+END_TEST
+
+/*
+ * Memory budgets (issue 12, finding 3): what a client's subscriptions
+ * hold, and all clients' together, is bounded; a subscription past
+ * either is refused with the key's name, and counted.
+ */
+START_TEST(test_memory_budget)
+{
+	const struct control_stats	*st = control_stats(ctl);
+	struct tc			*a = tc_hello(), *b = tc_hello();
+	struct wire_ctl_error		 e;
+	char				 pat[WIRE_SUBJECT_MAX + 1];
+	uint64_t			 cost;
+	size_t				 k;
+
+	ck_assert_uint_eq(st->client_memory, 0);
+	send_sub(a, WT_CTL_SUB, 1, "s.00");
+	tc_expect_ok(a, 1);
+	/* Same length, same tokens: the same cost. */
+	ck_assert_uint_gt(cost = st->client_memory, 100);
+	conf.lim.client_memory_bytes = (uint32_t)(3 * cost + cost / 2);
+	send_sub(a, WT_CTL_SUB, 2, "s.01");
+	tc_expect_ok(a, 2);
+	send_sub(a, WT_CTL_SUB, 3, "s.02");
+	tc_expect_ok(a, 3);
+	ck_assert_uint_eq(st->client_memory, 3 * cost);
+	send_sub(a, WT_CTL_SUB, 4, "s.03");
+	tc_expect_error(a, 4, REASON_LIMIT, &e);
+	ck_assert_ptr_nonnull(strstr(e.text, "\"s.03\""));
+	ck_assert_ptr_nonnull(strstr(e.text, "this client's"));
+	ck_assert_ptr_nonnull(strstr(e.text, "over limits.client_memory_bytes "
+	    "("));
+	ck_assert_uint_eq(st->memory_refused, 1);
+	ck_assert_uint_eq(st->subs_refused, 0);
+	ck_assert_int_eq(ev.subscribe, 3);
+	ck_assert_uint_eq(st->client_memory, 3 * cost);
+	/* An unsubscription gives its share back. */
+	send_sub(a, WT_CTL_UNSUB, 5, "s.01");
+	tc_expect_ok(a, 5);
+	ck_assert_uint_eq(st->client_memory, 2 * cost);
+	send_sub(a, WT_CTL_SUB, 6, "s.03");
+	tc_expect_ok(a, 6);
+
+	/* All clients: four fit, the fifth is refused whoever asks. */
+	conf.lim.memory_bytes = (uint32_t)(4 * cost + cost / 2);
+	send_sub(b, WT_CTL_SUB, 7, "s.10");
+	tc_expect_ok(b, 7);
+	send_sub(b, WT_CTL_SUB, 8, "s.11");
+	tc_expect_error(b, 8, REASON_LIMIT, &e);
+	ck_assert_ptr_nonnull(strstr(e.text, "all clients'"));
+	ck_assert_ptr_nonnull(strstr(e.text, "over limits.memory_bytes ("));
+	ck_assert_uint_eq(st->memory_refused, 2);
+	/* a leaves: what it held is free for b. */
+	tc_close(a);
+	run_until(&ev.gone, 1);
+	ck_assert_uint_eq(st->client_memory, cost);
+	send_sub(b, WT_CTL_SUB, 9, "s.11");
+	tc_expect_ok(b, 9);
+	ck_assert_uint_eq(st->client_memory, 2 * cost);
+
+	/* The longest pattern costs most: 32 tokens of 7 bytes. */
+	conf.lim.client_memory_bytes = conf.lim.memory_bytes = 1U << 30;
+	pat[0] = '\0';
+	for (k = 0; k < 32; k++)
+		strlcat(pat, k > 0 ? ".abcdefg" : "abcdefg", sizeof(pat));
+	send_sub(b, WT_CTL_SUB, 10, pat);
+	tc_expect_ok(b, 10);
+	ck_assert_uint_gt(st->client_memory - 2 * cost, 5 * cost);
+	ck_assert_uint_lt(st->client_memory - 2 * cost, 4096);
+	tc_close(b);
+	run_until(&ev.gone, 2);
+	ck_assert_uint_eq(st->client_memory, 0);
 }
 END_TEST
 
@@ -954,6 +1125,61 @@ START_TEST(test_pause_resume)
 	ck_assert_uint_eq(control_stats(ctl)->clients_paused, 1);
 	tc_close(tc);
 	tc_close(tc2);
+}
+END_TEST
+
+/*
+ * The work budget (issue 12, finding 6): a client with a flood of
+ * multicasts in its socket does not hold the loop; another client's
+ * request, sent after the flood, is answered before the flood is done,
+ * and the flood is then handled whole and in order.  (Before, one
+ * wakeup took every frame in the client's 256 KiB read batch.)
+ */
+#define FLOOD_FRAMES	400
+#define FLOOD_TARGETS	64
+
+START_TEST(test_work_budget)
+{
+	static char		 ids[FLOOD_TARGETS][8];
+	const char		*targets[FLOOD_TARGETS];
+	struct tc		*a = tc_hello(), *b = tc_hello();
+	struct wire_ctl_pub	 m;
+	uint8_t			*buf, *p;
+	size_t			 i, len, total = 0;
+
+	tc_served(a, 1);
+	tc_served(b, 2);
+	for (i = 0; i < FLOOD_TARGETS; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "t%zu", i);
+		targets[i] = ids[i];
+	}
+	ck_assert_ptr_nonnull(buf = malloc(FLOOD_FRAMES * 1024));
+	memset(&m, 0, sizeof(m));
+	m.mode = PUB_MULTICAST;
+	m.ntargets = FLOOD_TARGETS;
+	strlcpy(m.subject, "flood", sizeof(m.subject));
+	for (i = 0, p = buf; i < FLOOD_FRAMES; i++, p += len) {
+		m.req_id = (uint32_t)(10 + i);
+		ck_assert_uint_ne(len = wire_encode_ctl_pub(p, 1024, &m,
+		    targets), 0);
+		total += len;
+	}
+	ev.publish = 0;
+	/* The flood first, then b's request: both ready at once. */
+	tc_send(a, buf, total);
+	send_req(b, WT_CTL_MEMBERS_REQ, 3);
+	free(tc_expect(b, WT_CTL_MEMBERS, &len));
+	fprintf(stderr, "test_work_budget: b answered after %d of a's %d "
+	    "frames (%zu bytes)\n", ev.publish_at_members, FLOOD_FRAMES,
+	    total);
+	ck_assert_int_lt(ev.publish_at_members, FLOOD_FRAMES / 4);
+	run_until(&ev.publish, FLOOD_FRAMES);
+	ck_assert_uint_eq(ev.pub.req_id, 10 + FLOOD_FRAMES - 1);
+	tc_served(a, 4);
+	ck_assert_uint_eq(control_stats(ctl)->client_errors, 0);
+	free(buf);
+	tc_close(a);
+	tc_close(b);
 }
 END_TEST
 
@@ -1255,13 +1481,16 @@ unit_suite(void)
 	tcase_add_test(tc, test_reply);
 	tcase_add_test(tc, test_members_stats_reload);
 	tcase_add_test(tc, test_watch_and_log_level);
+	tcase_add_test(tc, test_admin);
 	tcase_add_test(tc, test_subscriptions);
+	tcase_add_test(tc, test_memory_budget);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("answers");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_deliver_error_lost);
 	tcase_add_test(tc, test_pause_resume);
+	tcase_add_test(tc, test_work_budget);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");

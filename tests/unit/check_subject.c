@@ -896,7 +896,9 @@ START_TEST(test_agree_random)
 
 	rng_state = 0x9e3779b97f4a7c15ULL + (uint64_t)_i;
 	ck_assert_ptr_nonnull(ag = calloc(1, sizeof(*ag)));
-	ck_assert_ptr_nonnull(t = subtree_new());
+	/* Runs 2 and 3: the same with seeded hashes, as the daemon has. */
+	ck_assert_ptr_nonnull(t = _i < 2 ? subtree_new() :
+	    subtree_new_seed(rng_state * 31));
 	for (i = 0; i < AGREE_SUBJECTS; i++)
 		random_subject(ag->subject[i], AGREE_PATLEN);
 	for (i = 0; i < AGREE_SUBS; i++) {
@@ -1114,6 +1116,67 @@ START_TEST(test_long_subjects)
 }
 END_TEST
 
+/*
+ * What one subscription holds (issue 12: 25 KB for 32 fresh tokens,
+ * each trie node had a hash table of its own): under subtree_cost(),
+ * which memory budgets charge, and about 2 KB for the longest pattern.
+ * As in test_tree_prune, mallinfo2() sees nothing under ASan or
+ * valgrind, and then only the cost's own bounds are checked.
+ */
+#define COST_SUBS	2000
+
+static void
+cost_pattern(char *buf, size_t size, size_t i, size_t ntok)
+{
+	size_t	k, o = 0;
+
+	buf[0] = '\0';
+	for (k = 0; k < ntok && o < size; k++)
+		o += (size_t)snprintf(buf + o, size - o, "%s%c%06zx",
+		    k > 0 ? "." : "", (int)('a' + k % 26), i);
+}
+
+START_TEST(test_tree_cost)
+{
+	static char	 o[COST_SUBS];
+	struct subtree	*t;
+	char		 buf[PATLEN];
+	long long	 before, grown;
+	size_t		 i, cost;
+
+	cost_pattern(buf, sizeof(buf), 0, SUBJECT_TOKENS_MAX);
+	ck_assert_uint_eq(strlen(buf), SUBJECT_MAX);
+	cost = subtree_cost(buf);
+	ck_assert_uint_gt(cost, SUBJECT_TOKENS_MAX * 48);
+	ck_assert_uint_lt(cost, 3000);
+	/* More tokens cost more; ">" costs no node, "*" one. */
+	ck_assert_uint_lt(subtree_cost("a"), subtree_cost("a.b"));
+	ck_assert_uint_eq(subtree_cost("a.>"), subtree_cost("a"));
+	ck_assert_uint_eq(subtree_cost("a.*"), subtree_cost("a.b"));
+	ck_assert_uint_lt(subtree_cost(">"), subtree_cost("a"));
+
+	ck_assert_ptr_nonnull(t = subtree_new_seed(7));
+	before = heap_in_use();
+	for (i = 0; i < COST_SUBS; i++) {
+		cost_pattern(buf, sizeof(buf), i, SUBJECT_TOKENS_MAX);
+		ck_assert_int_eq(subtree_add(t, buf, &o[i]), 0);
+	}
+	grown = heap_in_use() - before;
+	ck_assert_msg(grown <= (long long)(COST_SUBS * cost), "%d "
+	    "subscriptions hold %lld bytes, more than %zu each", COST_SUBS,
+	    grown, cost);
+	ck_assert_uint_eq(nmatch(t, buf), 1);
+	for (i = 0; i < COST_SUBS; i++) {
+		cost_pattern(buf, sizeof(buf), i, SUBJECT_TOKENS_MAX);
+		ck_assert_int_eq(subtree_remove(t, buf, &o[i]), 0);
+	}
+	/* All of it goes back: the table shrinks with its nodes. */
+	grown = heap_in_use() - before;
+	ck_assert_msg(grown < 16384, "heap still %lld bytes up", grown);
+	subtree_free(t);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -1155,13 +1218,14 @@ unit_suite(void)
 
 	tc = tcase_create("agreement");
 	tcase_set_timeout(tc, SLOW_TIMEOUT);
-	tcase_add_loop_test(tc, test_agree_random, 0, 2);
+	tcase_add_loop_test(tc, test_agree_random, 0, 4);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("scale");
 	tcase_set_timeout(tc, SLOW_TIMEOUT);
 	tcase_add_test(tc, test_big);
 	tcase_add_test(tc, test_long_subjects);
+	tcase_add_test(tc, test_tree_cost);
 	suite_add_tcase(s, tc);
 
 	return (s);

@@ -9,7 +9,13 @@
  *
  * Every client's output is bounded by limits.client_queue_bytes: a client
  * that does not read its events is disconnected with an error frame and
- * counted, rather than letting its queue grow.
+ * counted, rather than letting its queue grow.  What its subscriptions
+ * hold is bounded too (limits.client_memory_bytes, and for all clients
+ * limits.memory_bytes), and so is the work one wakeup does for it (see
+ * CLIENT_WORK_PER_EVENT), so that no client holds the loop.  Reloading
+ * the daemon and setting its log level are for administrators only
+ * (acl_is_admin), and the debug lines a client's frames trigger are
+ * rate-limited, per client.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -48,6 +54,24 @@
 #define CLIENT_READ_BATCH	(256 * 1024)
 /* Largest single write to a client socket (libevent's default: 16 KiB). */
 #define CLIENT_WRITE_MAX	(256 * 1024)
+/*
+ * The work one wakeup does for a client: frames worth this many bytes,
+ * each target of a message after its first counting CLIENT_TARGET_WORK
+ * more (client_pub_work); then the rest
+ * waits for the next turn of the loop (a zero timeout, so that the
+ * other clients, the peers and the timers come first) [memcached
+ * reqs_per_event].  At least one frame goes each time.  As much as
+ * CLIENT_READ_BATCH, so that the 64-byte message path is unchanged;
+ * one 1,024-target multicast is a wakeup's worth.
+ */
+#define CLIENT_WORK_PER_EVENT	CLIENT_READ_BATCH
+#define CLIENT_TARGET_WORK	256
+/*
+ * What one subscription is charged beyond the trie's subtree_cost():
+ * its struct csub with the pattern, malloc's header and a share of the
+ * client's hash table.
+ */
+#define CSUB_OVERHEAD		48
 
 TAILQ_HEAD(client_list, client);
 
@@ -62,6 +86,7 @@ struct control {
 	struct evconnlistener		*listener;
 	char				 path[CONF_SOCKET_MAX + 1];
 	struct event			*reaper;
+	uid_t				 uid;		/* the daemon's own */
 	struct ratelim			 rl;
 	struct control_stats		 stats;
 };
@@ -69,7 +94,8 @@ struct control {
 /* One subscription of one client. */
 struct csub {
 	UT_hash_handle		 hh;
-	char			 pattern[WIRE_SUBJECT_MAX + 1];
+	size_t			 cost;		/* charged: see sub_cost */
+	char			 pattern[];
 };
 
 struct client {
@@ -88,6 +114,10 @@ struct client {
 	int			 watching;
 	struct csub		*subs;		/* uthash, by pattern */
 	uint32_t		 n_subs;
+	uint64_t		 memory;	/* the subs' costs, in bytes */
+	size_t			 work;		/* this wakeup's: see above */
+	int			 yielded;	/* the budget stopped reading */
+	struct ratelim		 rl_debug;	/* lines its frames trigger */
 	uint32_t		 n_requests;	/* in flight, see relay.c */
 	uint64_t		 match_gen;	/* see control_client_mark */
 	int			 paused;	/* reading stopped: backpressure */
@@ -121,7 +151,7 @@ client_close(struct client *cl)
 	cl->dead = 1;
 	bufferevent_disable(cl->bev, EV_READ | EV_WRITE);
 	event_del(cl->linger);
-	log_debug("client %llu (%s pid %ld) closed",
+	log_debug_rl(&cl->rl_debug, "client %llu (%s pid %ld) closed",
 	    (unsigned long long)cl->id, cl->name, (long)cl->pid);
 	/* Stays on the list, marked dead, until the reaper frees it. */
 	event_active(sc->reaper, EV_TIMEOUT, 0);
@@ -136,6 +166,7 @@ client_free(struct client *cl)
 	HASH_ITER(hh, cl->subs, cs, tmp) {
 		(void)cl->sc->ev->unsubscribe(cl->sc->arg, cl, cs->pattern);
 		HASH_DEL(cl->subs, cs);
+		cl->sc->stats.client_memory -= cs->cost;
 		free(cs);
 	}
 	client_unfull(cl);
@@ -310,10 +341,46 @@ control_hello(struct client *cl, const struct wire_ctl_hello *h)
 	strlcpy(w.cluster, sc->conf->cluster, sizeof(w.cluster));
 	strlcpy(w.node_id, sc->conf->node_id, sizeof(w.node_id));
 	cl->hello_done = 1;
-	log_debug("client %llu is %s pid %ld (says pid %u)",
+	log_debug_rl(&cl->rl_debug, "client %llu is %s pid %ld (says pid %u)",
 	    (unsigned long long)cl->id, cl->name, (long)cl->pid, h->pid);
 	(void)client_send(cl, buf, wire_encode_ctl_welcome(buf, sizeof(buf),
 	    &w));
+}
+
+/*
+ * Only root, the daemon's own user and security.admin_group may change
+ * the daemon (issue 12, finding 4: any client could reload it, or turn
+ * debug logging on).  1 if cl may; otherwise it is told why, and the
+ * refusal is logged and counted.
+ */
+static int
+control_admin(struct client *cl, uint32_t req_id, const char *what)
+{
+	struct control	*sc = cl->sc;
+	const char	*group = sc->conf->acl.admin_group, *hint = "";
+	char		 who[WIRE_TEXT_MAX + 1], user[64] = "", grp[96] = "";
+
+	if (acl_is_admin(&sc->conf->acl, cl->uid, sc->uid, cl->groups,
+	    (size_t)cl->ngroups))
+		return (1);
+	sc->stats.admin_refused++;
+	/* "root, uid 999 (cohortd's user) and group ops (...)" */
+	if (sc->uid != 0)
+		snprintf(user, sizeof(user), "%s uid %ld (cohortd's user)",
+		    group[0] != '\0' ? "," : " and", (long)sc->uid);
+	if (group[0] != '\0')
+		snprintf(grp, sizeof(grp), " and group %s "
+		    "(security.admin_group)", group);
+	else
+		hint = " (security.admin_group can name a group that may too)";
+	snprintf(who, sizeof(who), "root%s%s", user, grp);
+	if (ratelim_allow(&sc->rl, time(NULL)))
+		log_warnx("client %llu (%s pid %ld uid %ld): %s refused: only "
+		    "%s may", (unsigned long long)cl->id, cl->name,
+		    (long)cl->pid, (long)cl->uid, what, who);
+	client_error(cl, req_id, REASON_DENIED, 0, "%s refused for uid %ld: "
+	    "only %s may%s", what, (long)cl->uid, who, hint);
+	return (0);
 }
 
 static void
@@ -321,6 +388,8 @@ control_reload(struct client *cl, uint32_t req_id)
 {
 	char	msg[WIRE_TEXT_MAX + 1];
 
+	if (!control_admin(cl, req_id, "reload"))
+		return;
 	log_info("reload asked by client %llu (%s pid %ld uid %ld)",
 	    (unsigned long long)cl->id, cl->name, (long)cl->pid,
 	    (long)cl->uid);
@@ -330,12 +399,66 @@ control_reload(struct client *cl, uint32_t req_id)
 		control_ok(cl, req_id);
 }
 
+/*
+ * What a subscription is charged against the memory budgets: the most
+ * it can hold in the trie (as if it shared no node with another) and
+ * its entry in the client's list.  The same pattern always costs the
+ * same, whoever else holds it.
+ */
+static size_t
+sub_cost(const char *pattern)
+{
+	return (subtree_cost(pattern) + sizeof(struct csub) +
+	    strlen(pattern) + 1 + CSUB_OVERHEAD);
+}
+
+/*
+ * Would cost more bytes fit in the client's budget and in the daemon's?
+ * If not, the client is told which limit, and it is logged and counted.
+ */
+static int
+control_memory_ok(struct client *cl, uint32_t req_id, const char *pattern,
+    size_t cost)
+{
+	struct control	*sc = cl->sc;
+	const char	*key, *whose;
+	uint64_t	 would;
+	uint32_t	 lim;
+
+	if (cl->memory + cost <= sc->conf->lim.client_memory_bytes &&
+	    sc->stats.client_memory + cost <= sc->conf->lim.memory_bytes)
+		return (1);
+	sc->stats.memory_refused++;
+	if (cl->memory + cost > sc->conf->lim.client_memory_bytes) {
+		key = "limits.client_memory_bytes";
+		whose = "this client's";
+		would = cl->memory + cost;
+		lim = sc->conf->lim.client_memory_bytes;
+	} else {
+		key = "limits.memory_bytes";
+		whose = "all clients'";
+		would = sc->stats.client_memory + cost;
+		lim = sc->conf->lim.memory_bytes;
+	}
+	if (ratelim_allow(&sc->rl, time(NULL)))
+		log_warnx("client %llu (%s pid %ld uid %ld): subscription "
+		    "refused: %s subscriptions would hold %llu bytes, %s is "
+		    "%u", (unsigned long long)cl->id, cl->name, (long)cl->pid,
+		    (long)cl->uid, whose, (unsigned long long)would, key, lim);
+	/* The pattern last: a long one is cut, not the key's name. */
+	client_error(cl, req_id, REASON_LIMIT, 0, "%s subscriptions would "
+	    "hold %llu bytes, over %s (%u): subscribing to \"%s\" refused",
+	    whose, (unsigned long long)would, key, lim, pattern);
+	return (0);
+}
+
 static void
 control_subscribe(struct client *cl, const struct wire_ctl_sub *m)
 {
 	struct control		*sc = cl->sc;
 	struct csub		*cs;
 	enum subject_error	 se;
+	size_t			 len, cost;
 	int			 rv;
 
 	if ((se = subject_check(m->pattern, 1)) != SUBJECT_OK) {
@@ -363,17 +486,24 @@ control_subscribe(struct client *cl, const struct wire_ctl_sub *m)
 		    sc->conf->lim.subs_per_client);
 		return;
 	}
-	if ((cs = calloc(1, sizeof(*cs))) == NULL ||
+	len = strlen(m->pattern);
+	cost = sub_cost(m->pattern);
+	if (!control_memory_ok(cl, m->req_id, m->pattern, cost))
+		return;
+	if ((cs = calloc(1, sizeof(*cs) + len + 1)) == NULL ||
 	    (rv = sc->ev->subscribe(sc->arg, cl, m->pattern)) == -1) {
 		free(cs);
 		client_error(cl, m->req_id, REASON_LIMIT, 0, "out of memory");
 		return;
 	}
-	strlcpy(cs->pattern, m->pattern, sizeof(cs->pattern));
+	memcpy(cs->pattern, m->pattern, len + 1);
+	cs->cost = cost;
 	HASH_ADD_STR(cl->subs, pattern, cs);
 	cl->n_subs++;
-	log_debug("client %llu subscribed to %s", (unsigned long long)cl->id,
-	    m->pattern);
+	cl->memory += cost;
+	sc->stats.client_memory += cost;
+	log_debug_rl(&cl->rl_debug, "client %llu subscribed to %s",
+	    (unsigned long long)cl->id, m->pattern);
 	control_ok(cl, m->req_id);
 }
 
@@ -390,6 +520,8 @@ control_unsubscribe(struct client *cl, const struct wire_ctl_sub *m)
 	}
 	(void)cl->sc->ev->unsubscribe(cl->sc->arg, cl, cs->pattern);
 	HASH_DEL(cl->subs, cs);
+	cl->memory -= cs->cost;
+	cl->sc->stats.client_memory -= cs->cost;
 	free(cs);
 	cl->n_subs--;
 	control_ok(cl, m->req_id);
@@ -403,6 +535,20 @@ control_ok(struct client *cl, uint32_t req_id)
 
 	(void)client_send(cl, buf, wire_encode_ctl_req(buf, sizeof(buf),
 	    WT_CTL_OK, &r));
+}
+
+/*
+ * The work of a CTL_PUB beyond its bytes: each target after the first
+ * (a broadcast's are the other nodes).  A unicast costs its bytes only,
+ * so that the 64-byte path reads as much per wakeup as before.
+ */
+static size_t
+client_pub_work(const struct client *cl, const struct wire_ctl_pub *m)
+{
+	size_t	n = m->mode == PUB_BROADCAST ? cl->sc->conf->n_nodes :
+		    m->ntargets;
+
+	return (n > 1 ? (n - 1) * CLIENT_TARGET_WORK : 0);
 }
 
 /* One whole frame; returns -1 when the client is going away. */
@@ -441,9 +587,11 @@ control_dispatch(struct client *cl, const struct wire_hdr *hdr,
 			cl->sc->ev->members(cl->sc->arg, cl, m.req.req_id);
 		break;
 	case WT_CTL_PUB:
-		if ((st = wire_decode_ctl_pub(buf, hdr->len, &m.pub)) ==
-		    WIRE_OK && control_acl_check(cl, m.pub.req_id, 1,
-		    m.pub.subject))
+		if ((st = wire_decode_ctl_pub(buf, hdr->len, &m.pub)) !=
+		    WIRE_OK)
+			break;
+		cl->work += client_pub_work(cl, &m.pub);
+		if (control_acl_check(cl, m.pub.req_id, 1, m.pub.subject))
 			cl->sc->ev->publish(cl->sc->arg, cl, &m.pub);
 		break;
 	case WT_CTL_REPLY:
@@ -477,7 +625,8 @@ control_dispatch(struct client *cl, const struct wire_hdr *hdr,
 		break;
 	case WT_CTL_LOG_LEVEL:
 		if ((st = wire_decode_ctl_watch(buf, hdr->len, &m.watch)) ==
-		    WIRE_OK) {
+		    WIRE_OK && control_admin(cl, m.watch.req_id,
+		    "setting the log level")) {
 			log_setverbose(m.watch.on);
 			log_info("log level set to %s by client %llu (%s pid "
 			    "%ld uid %ld)", m.watch.on ? "debug" : "info",
@@ -490,9 +639,9 @@ control_dispatch(struct client *cl, const struct wire_hdr *hdr,
 		if ((st = wire_decode_ctl_watch(buf, hdr->len, &m.watch)) ==
 		    WIRE_OK) {
 			cl->watching = m.watch.on;
-			log_debug("client %llu %s membership events",
-			    (unsigned long long)cl->id, cl->watching ?
-			    "follows" : "no longer follows");
+			log_debug_rl(&cl->rl_debug, "client %llu %s "
+			    "membership events", (unsigned long long)cl->id,
+			    cl->watching ? "follows" : "no longer follows");
 			control_ok(cl, m.watch.req_id);
 		}
 		break;
@@ -531,13 +680,20 @@ client_frame_limit(void *arg)
 
 	if (cl->dead || cl->closing || cl->paused)
 		return (0);
+	if (cl->work >= CLIENT_WORK_PER_EVENT) {
+		cl->yielded = 1;
+		return (0);
+	}
 	return (config_max_frame(cl->sc->conf));
 }
 
 static int
 client_frame(void *arg, const struct wire_hdr *hdr, const uint8_t *frame)
 {
-	return (control_dispatch(arg, hdr, frame));
+	struct client	*cl = arg;
+
+	cl->work += hdr->len;
+	return (control_dispatch(cl, hdr, frame));
 }
 
 static void
@@ -550,14 +706,24 @@ static const struct bufio_reader client_reader = {
 	WIRE_LOCAL, client_frame_limit, client_frame, client_frame_bad
 };
 
+/*
+ * Frames for one wakeup's work at most (CLIENT_WORK_PER_EVENT); what is
+ * left is read at the next turn of the loop, after everything else that
+ * is ready, from a zero timeout (cl->resume as a timer).
+ */
 static void
 client_read_cb(struct bufferevent *bev, void *arg)
 {
-	struct client	*cl = arg;
+	static const struct timeval	 next_turn = { 0, 0 };
+	struct client			*cl = arg;
 
 	if (cl->hello_done && !cl->dead && !cl->closing && !cl->paused)
 		client_read_more(cl);
+	cl->work = 0;
+	cl->yielded = 0;
 	bufio_frames(bufferevent_get_input(bev), &client_reader, cl);
+	if (cl->yielded && !cl->dead)
+		evtimer_add(cl->resume, &next_turn);
 }
 
 /*
@@ -738,7 +904,7 @@ control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	    config_max_frame(sc->conf));
 	bufferevent_set_max_single_write(cl->bev, CLIENT_WRITE_MAX);
 	bufferevent_enable(cl->bev, EV_READ | EV_WRITE);
-	log_debug("client %llu connected: pid %ld uid %ld",
+	log_debug_rl(&cl->rl_debug, "client %llu connected: pid %ld uid %ld",
 	    (unsigned long long)cl->id, (long)cl->pid, (long)cl->uid);
 	if (!acl_connect_ok(&sc->conf->acl, cl->uid, cl->groups,
 	    (size_t)cl->ngroups)) {
@@ -904,6 +1070,7 @@ control_new(struct event_base *base, const struct cohort_conf *conf,
 	sc->incarnation = incarnation;
 	sc->ev = ev;
 	sc->arg = arg;
+	sc->uid = geteuid();
 	TAILQ_INIT(&sc->clients);
 	strlcpy(sc->path, conf->socket, sizeof(sc->path));
 	if ((sc->reaper = event_new(base, -1, 0, control_reaper_cb, sc)) ==
@@ -1074,8 +1241,8 @@ control_pause(struct client *cl, const char *node)
 	strlcpy(cl->waiting_for, node, sizeof(cl->waiting_for));
 	bufferevent_disable(cl->bev, EV_READ);
 	cl->sc->stats.clients_paused++;
-	log_debug("client %llu paused until %s's queue drains",
-	    (unsigned long long)cl->id, node);
+	log_debug_rl(&cl->rl_debug, "client %llu paused until %s's queue "
+	    "drains", (unsigned long long)cl->id, node);
 }
 
 void

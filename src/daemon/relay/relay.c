@@ -12,9 +12,14 @@
  * CTL_PUB_RESULT, a request without a responder with NO_RESPONDER, a
  * request without a reply in time with TIMEOUT, and every such event and
  * every late reply is counted.
+ *
+ * A request's correlation id is 64 random bits, and its reply is taken
+ * only from the node the request was sent to: with sequential ids any
+ * node could answer a request sent to another (issue 12, finding 2).
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <uthash.h>
 
@@ -30,6 +35,9 @@
 
 struct pending;
 struct rtoken;
+struct target_set;
+
+static void	 target_set_free(struct target_set *);
 
 struct relay {
 	struct event_base		*base;
@@ -39,7 +47,6 @@ struct relay {
 	struct subtree			*subs;
 	struct pending			*pending;	/* by corr */
 	struct rtoken			*tokens;	/* by token */
-	uint64_t			 next_corr;
 	uint64_t			 next_token;
 	uint64_t			 match_gen;
 	uint64_t			 rr;
@@ -47,7 +54,10 @@ struct relay {
 	size_t				 match_cap;
 	struct wire_unreached		*unreached;	/* see relay_unreached */
 	size_t				 unreached_cap;
+	struct target_set		*seen;		/* see relay_multicast */
 	struct ratelim			 rl;
+	struct ratelim			 rl_debug;	/* lines clients trigger */
+	struct ratelim_table		 rl_peer;	/* by node */
 	struct relay_stats		 stats;
 };
 
@@ -103,7 +113,9 @@ relay_new(struct event_base *base, const struct cohort_conf *conf,
 	r->conf = conf;
 	r->mesh = mesh;
 	r->ctl = ctl;
-	if ((r->subs = subtree_new()) == NULL) {
+	/* Seeded, so that no client can choose tokens that collide. */
+	if ((r->subs = subtree_new_seed(((uint64_t)arc4random() << 32) |
+	    arc4random())) == NULL) {
 		free(r);
 		return (NULL);
 	}
@@ -169,6 +181,7 @@ relay_free(struct relay *sc)
 	subtree_free(sc->subs);
 	free(sc->match_buf);
 	free(sc->unreached);
+	target_set_free(sc->seen);
 	free(sc);
 }
 
@@ -293,7 +306,11 @@ relay_answer(struct relay *sc, struct pending *pd, uint32_t flags,
 		sc->stats.replies++;
 }
 
-/* A reply (or NO_RESPONDER) for one of our pending requests. */
+/*
+ * A reply (or NO_RESPONDER) for one of our pending requests, from node
+ * origin.  Only the node asked may answer: a reply from another is
+ * refused, counted and logged, and the request goes on waiting.
+ */
 static void
 relay_reply_in(struct relay *sc, const char *origin, uint64_t corr,
     uint32_t flags, const uint8_t *body, size_t len)
@@ -304,8 +321,16 @@ relay_reply_in(struct relay *sc, const char *origin, uint64_t corr,
 	if (pd == NULL) {
 		/* Timed out already, or its client left: counted, dropped. */
 		sc->stats.late_replies++;
-		log_debug("late reply %llu from %s dropped",
-		    (unsigned long long)corr, origin);
+		log_debug_rl(&sc->rl_debug, "late reply %016llx from %s "
+		    "dropped", (unsigned long long)corr, origin);
+		return;
+	}
+	if (strcmp(pd->node, origin) != 0) {
+		sc->stats.replies_refused++;
+		if (ratelim_key_allow(&sc->rl_peer, origin, time(NULL)))
+			log_warnx("reply from %s to request %016llx refused: "
+			    "the request was sent to %s", origin,
+			    (unsigned long long)corr, pd->node);
 		return;
 	}
 	relay_answer(sc, pd, flags, origin, body, len);
@@ -337,8 +362,9 @@ relay_reply_out(struct relay *sc, const char *origin, uint64_t corr,
 	} else if (mesh_send(sc->mesh, origin, head, hlen, body, len, NULL,
 	    NULL) != 0) {
 		sc->stats.replies_undeliverable++;
-		log_debug("reply to %s for request %llu undeliverable: the "
-		    "node is not up", origin, (unsigned long long)corr);
+		log_debug_rl(&sc->rl_debug, "reply to %s for request %016llx "
+		    "undeliverable: the node is not up", origin,
+		    (unsigned long long)corr);
 	}
 }
 
@@ -432,9 +458,10 @@ relay_reply(struct relay *sc, struct client *cl, uint64_t token,
 	}
 	HASH_FIND(hh, sc->tokens, &token, sizeof(token), tk);
 	if (tk == NULL || tk->responder != cl) {
+		/* Any client can send these: one line each was a flood. */
 		sc->stats.late_replies++;
-		log_debug("reply for unknown or expired request token %llu "
-		    "dropped", (unsigned long long)token);
+		log_debug_rl(&sc->rl_debug, "reply for unknown or expired "
+		    "request token %llu dropped", (unsigned long long)token);
 		return (0);
 	}
 	relay_reply_out(sc, tk->origin, tk->corr, 0, tk->subject, body, len);
@@ -454,6 +481,24 @@ pending_timeout_cb(evutil_socket_t fd, short ev, void *arg)
 	control_error(pd->cl, pd->req_id, REASON_TIMEOUT, "no reply from %s "
 	    "for %s within %u ms", pd->node, pd->subject, pd->timeout_ms);
 	pending_free(pd);
+}
+
+/*
+ * A correlation id for a new request: 64 random bits, never 0 (which
+ * means "none" on the wire), unlike any pending one, so that a node the
+ * request was not sent to cannot guess it.
+ */
+static uint64_t
+relay_new_corr(struct relay *sc)
+{
+	struct pending	*pd;
+	uint64_t	 corr;
+
+	do {
+		arc4random_buf(&corr, sizeof(corr));
+		HASH_FIND(hh, sc->pending, &corr, sizeof(corr), pd);
+	} while (corr == 0 || pd != NULL);
+	return (corr);
 }
 
 static void
@@ -497,7 +542,7 @@ relay_request(struct relay *sc, struct client *cl,
 	}
 	control_client_requests(cl, 1);
 	pd->r = sc;
-	pd->corr = ++sc->next_corr;
+	pd->corr = relay_new_corr(sc);
 	pd->cl = cl;
 	pd->req_id = m->req_id;
 	pd->timeout_ms = m->timeout_ms;
@@ -505,6 +550,8 @@ relay_request(struct relay *sc, struct client *cl,
 	strlcpy(pd->subject, m->subject, sizeof(pd->subject));
 	HASH_ADD(hh, sc->pending, corr, sizeof(pd->corr), pd);
 	ev_add_ms(pd->timer, m->timeout_ms);
+	log_debug_rl(&sc->rl_debug, "request %016llx to %s for %s, %u ms",
+	    (unsigned long long)pd->corr, node, pd->subject, pd->timeout_ms);
 
 	if (is_self(sc, node)) {
 		relay_request_in(sc, node, pd->corr, m->timeout_ms,
@@ -605,27 +652,106 @@ relay_send_one(struct relay *sc, struct client *cl, const char *node,
 	return (0);
 }
 
-/* Multicast targets, each once even if listed twice. */
+/*
+ * The targets of one multicast seen so far, to send to each once: a
+ * hash set of the ids, open addressing, twice as many slots as targets,
+ * so that 1,024 targets cost 1,024 look-ups.  (Decoding the list again
+ * for each target cost 8.8 ms a frame: issue 12, finding 6.)  Its seed
+ * is random, so that no client can choose ids that collide.
+ */
+struct target_set {
+	char		(*id)[WIRE_ID_MAX + 1];	/* those seen, in order */
+	uint16_t	 *slot;		/* index into id + 1; 0: empty */
+	size_t		  cap;		/* ids */
+	size_t		  nslots;	/* a power of two, >= 2 n */
+	size_t		  n;
+	uint64_t	  seed;
+};
+
+static void
+target_set_free(struct target_set *ts)
+{
+	if (ts == NULL)
+		return;
+	free(ts->id);
+	free(ts->slot);
+	free(ts);
+}
+
+/* Empty, with room for n ids (n <= WIRE_TARGETS_MAX); NULL if no memory. */
+static struct target_set *
+target_set_reset(struct relay *sc, size_t n)
+{
+	struct target_set	*ts = sc->seen;
+	size_t			 nslots;
+	void			*p;
+
+	if (ts == NULL) {
+		if ((ts = calloc(1, sizeof(*ts))) == NULL)
+			return (NULL);
+		ts->seed = ((uint64_t)arc4random() << 32) | arc4random();
+		sc->seen = ts;
+	}
+	for (nslots = 4; nslots < 2 * n; nslots *= 2)
+		;
+	if (ts->cap < n) {
+		if ((p = reallocarray(ts->id, n, sizeof(*ts->id))) == NULL)
+			return (NULL);
+		ts->id = p;
+		ts->cap = n;
+	}
+	if (ts->nslots < nslots) {
+		if ((p = reallocarray(ts->slot, nslots, sizeof(*ts->slot))) ==
+		    NULL)
+			return (NULL);
+		ts->slot = p;
+	}
+	ts->nslots = nslots;
+	memset(ts->slot, 0, nslots * sizeof(*ts->slot));
+	ts->n = 0;
+	return (ts);
+}
+
+/* Add id: 0, or 1 if it was there already. */
+static int
+target_set_add(struct target_set *ts, const char *id)
+{
+	uint64_t	h = ts->seed ^ 0xcbf29ce484222325ULL;
+	size_t		mask = ts->nslots - 1, i;
+	const char	*p;
+
+	for (p = id; *p != '\0'; p++) {
+		h ^= (unsigned char)*p;
+		h *= 0x100000001b3ULL;
+	}
+	h ^= h >> 32;
+	for (i = (size_t)h & mask; ts->slot[i] != 0; i = (i + 1) & mask)
+		if (strcmp(ts->id[ts->slot[i] - 1], id) == 0)
+			return (1);
+	if (ts->n == ts->cap)
+		return (1);	/* more ids than targets: cannot happen */
+	strlcpy(ts->id[ts->n], id, sizeof(ts->id[ts->n]));
+	ts->slot[i] = (uint16_t)++ts->n;
+	return (0);
+}
+
+/*
+ * Multicast targets, each once even if listed twice (ts, from
+ * target_set_reset; NULL for a single target).
+ */
 static uint32_t
 relay_multicast(struct relay *sc, struct client *cl,
     const struct wire_ctl_pub *m, const uint8_t *head, size_t hlen,
-    struct unreached_ctx *u)
+    struct unreached_ctx *u, struct target_set *ts)
 {
-	char		 id[WIRE_ID_MAX + 1], prev[WIRE_ID_MAX + 1];
-	size_t		 pos = 0, start = 0, pos2;
-	uint32_t	 sent = 0;
-	int		 dup;
+	char		id[WIRE_ID_MAX + 1];
+	size_t		pos = 0;
+	uint32_t	sent = 0;
 
-	while (wire_targets_next(m, &pos, id)) {
-		dup = 0;
-		for (pos2 = 0; !dup && pos2 < start &&
-		    wire_targets_next(m, &pos2, prev);)
-			dup = strcmp(prev, id) == 0;
-		if (!dup)
+	while (wire_targets_next(m, &pos, id))
+		if (ts == NULL || target_set_add(ts, id) == 0)
 			sent += (uint32_t)relay_send_one(sc, cl, id, head,
 			    hlen, m, u);
-		start = pos;
-	}
 	return (sent);
 }
 
@@ -637,6 +763,7 @@ relay_publish(struct relay *sc, struct client *cl,
 	struct wire_data	d;
 	struct unreached_ctx	u;
 	struct send_tag		tag;
+	struct target_set	*ts = NULL;
 	enum subject_error	se;
 	uint8_t			head[WIRE_DATA_HEAD_MAX];
 	char			node[WIRE_ID_MAX + 1];
@@ -673,7 +800,9 @@ relay_publish(struct relay *sc, struct client *cl,
 	}
 	u.cap = m->ntargets > sc->conf->n_nodes ? m->ntargets :
 	    sc->conf->n_nodes;
-	if ((u.v = relay_unreached(sc, u.cap)) == NULL) {
+	/* One target (unicast, the common case): nothing to compare. */
+	if ((u.v = relay_unreached(sc, u.cap)) == NULL || (m->ntargets > 1 &&
+	    (ts = target_set_reset(sc, m->ntargets)) == NULL)) {
 		control_error(cl, m->req_id, REASON_LIMIT, "out of memory");
 		return;
 	}
@@ -681,7 +810,7 @@ relay_publish(struct relay *sc, struct client *cl,
 	switch (m->mode) {
 	case PUB_UNICAST:
 	case PUB_MULTICAST:
-		sent = relay_multicast(sc, cl, m, head, hlen, &u);
+		sent = relay_multicast(sc, cl, m, head, hlen, &u, ts);
 		break;
 	case PUB_BROADCAST:
 		tag.client_id = control_client_id(cl);
