@@ -154,7 +154,8 @@ put_field(uint8_t *buf, size_t off, const void *p, size_t len)
 {
 	buf[off++] = (uint8_t)(len >> 8);
 	buf[off++] = (uint8_t)len;
-	memcpy(buf + off, p, len);
+	if (len > 0)		/* an empty field may come with no pointer */
+		memcpy(buf + off, p, len);
 	return (off + len);
 }
 
